@@ -1,0 +1,53 @@
+package io.kadence.failure
+
+/**
+ * Base of errors that Kadence raises to the code that called it (a client, a worker, a store):
+ * each says what happened, to which workflow or activity, and what to do about it.
+ */
+public open class KadenceException(message: String, cause: Throwable? = null) : RuntimeException(message, cause)
+
+/** A workflow with this id is already running; pick another id or wait for it to close. */
+public class WorkflowAlreadyStartedException(
+    public val workflowId: String,
+    public val runId: String,
+    public val workflowType: String,
+) : KadenceException("workflow '$workflowId' is already running (run $runId, type '$workflowType'); use another id, or wait for it to close")
+
+/** No such workflow (or run) exists in this namespace. */
+public class WorkflowNotFoundException(public val workflowId: String, public val runId: String?) :
+    KadenceException("workflow '$workflowId'${runId?.let { " run $it" } ?: ""} was not found")
+
+/** The workflow closed without a result: it failed, timed out, was canceled or terminated. [cause] says how. */
+public class WorkflowFailedException(
+    public val workflowId: String,
+    public val runId: String,
+    public val workflowType: String,
+    public val status: String,
+    cause: Throwable?,
+) : KadenceException("workflow '$workflowId' (run $runId, type '$workflowType') closed as $status: ${cause?.message}", cause)
+
+/**
+ * Workflow code asked for a different step than the one recorded in its history: the code changed
+ * in a way that breaks runs already in flight. The workflow *task* fails and is retried; the run
+ * stays open until the code is fixed (or guarded with `version(...)`).
+ */
+public class NonDeterminismException(message: String) : KadenceException(message)
+
+/** A payload was larger than the limit; it was rejected before anything was stored. */
+public class PayloadTooLargeException(public val what: String, public val sizeBytes: Int, public val limitBytes: Int) :
+    KadenceException("$what is $sizeBytes bytes, over the limit of $limitBytes bytes; store large data elsewhere and pass a reference")
+
+/** An argument was rejected before anything was stored (a blank id, an invalid option...). */
+public class InvalidArgumentException(message: String) : KadenceException(message)
+
+/**
+ * Workflow code did something that is not allowed on the deterministic workflow loop (blocked the
+ * thread, switched to another dispatcher, used `runBlocking`). The workflow task fails and is retried.
+ */
+public class IllegalWorkflowStateException(message: String) : KadenceException(message)
+
+/** A task completion arrived from a worker that no longer holds the task (lease expired or duplicate). */
+public class StaleTaskException(message: String) : KadenceException(message)
+
+/** A query, signal or call waited longer than the caller allowed. */
+public class KadenceTimeoutException(message: String) : KadenceException(message)

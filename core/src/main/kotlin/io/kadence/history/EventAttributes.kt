@@ -1,0 +1,173 @@
+package io.kadence.history
+
+import kotlinx.serialization.SerialName
+import kotlinx.serialization.Serializable
+
+/**
+ * What a [HistoryEvent] records. Events are of two kinds: *inputs* that reach the run from outside
+ * (its start, an activity's outcome, a fired timer, a cancel request), and *commands* that the
+ * workflow code produced during a workflow task ([CommandAttributes]). Every workflow task is
+ * recorded as the inputs it consumed, a [WorkflowTaskCompleted], then the commands it produced.
+ */
+@Serializable
+public sealed class EventAttributes {
+    /** A short human-readable description, used in error messages and `toString`. */
+    public abstract fun describe(): String
+}
+
+/** Attributes of an event that a workflow task *produced*; replay matches them against the code. */
+@Serializable
+public sealed class CommandAttributes : EventAttributes() {
+    /** The command's sequence number inside its run (0 for commands that close the run). */
+    public abstract val seq: Long
+}
+
+@Serializable @SerialName("WorkflowStarted")
+public data class WorkflowStarted(
+    val workflowType: String,
+    val workflowId: String,
+    val taskQueue: String,
+    val input: String?,
+    val namespace: String = "default",
+    val executionTimeoutMillis: Long? = null,
+    val runTimeoutMillis: Long? = null,
+    val taskTimeoutMillis: Long? = null,
+    val headers: Map<String, String> = emptyMap(),
+    val attempt: Int = 1,
+) : EventAttributes() {
+    override fun describe(): String = "WorkflowStarted '$workflowType'"
+}
+
+/** Marks a workflow task boundary: the inputs before it were applied, the commands after it were produced. */
+@Serializable @SerialName("WorkflowTaskCompleted")
+public data class WorkflowTaskCompleted(val workerId: String = "") : EventAttributes() {
+    override fun describe(): String = "WorkflowTaskCompleted"
+}
+
+@Serializable @SerialName("WorkflowCancelRequested")
+public data class WorkflowCancelRequested(val reason: String? = null) : EventAttributes() {
+    override fun describe(): String = "WorkflowCancelRequested"
+}
+
+@Serializable @SerialName("ActivityScheduled")
+public data class ActivityScheduled(
+    override val seq: Long,
+    val activityType: String,
+    val taskQueue: String,
+    val input: String?,
+    val options: ActivityTaskOptions,
+    val headers: Map<String, String> = emptyMap(),
+) : CommandAttributes() {
+    override fun describe(): String = "ActivityScheduled '$activityType' (seq $seq)"
+}
+
+/** The timeouts and retry policy of a scheduled activity, as recorded. Durations in milliseconds. */
+@Serializable
+public data class ActivityTaskOptions(
+    val scheduleToStartMillis: Long? = null,
+    val startToCloseMillis: Long? = null,
+    val scheduleToCloseMillis: Long? = null,
+    val heartbeatMillis: Long? = null,
+    val retry: RecordedRetryPolicy = RecordedRetryPolicy(),
+    val cancellationType: String = "TRY_CANCEL",
+)
+
+/** A retry policy as recorded in history. */
+@Serializable
+public data class RecordedRetryPolicy(
+    val initialIntervalMillis: Long = 1_000,
+    val backoffCoefficient: Double = 2.0,
+    val maximumIntervalMillis: Long? = null,
+    val maximumAttempts: Int = 0,
+    val nonRetryableErrorTypes: List<String> = emptyList(),
+)
+
+@Serializable @SerialName("ActivityCompleted")
+public data class ActivityCompleted(val seq: Long, val result: String?, val attempt: Int) : EventAttributes() {
+    override fun describe(): String = "ActivityCompleted (seq $seq)"
+}
+
+@Serializable @SerialName("ActivityFailed")
+public data class ActivityFailed(val seq: Long, val failure: FailureInfo, val attempt: Int) : EventAttributes() {
+    override fun describe(): String = "ActivityFailed (seq $seq): ${failure.message}"
+}
+
+@Serializable @SerialName("ActivityCancelRequested")
+public data class ActivityCancelRequested(override val seq: Long) : CommandAttributes() {
+    override fun describe(): String = "ActivityCancelRequested (seq $seq)"
+}
+
+@Serializable @SerialName("ActivityCanceled")
+public data class ActivityCanceled(val seq: Long, val details: String? = null) : EventAttributes() {
+    override fun describe(): String = "ActivityCanceled (seq $seq)"
+}
+
+@Serializable @SerialName("TimerStarted")
+public data class TimerStarted(override val seq: Long, val durationMillis: Long, val fireAtMillis: Long) : CommandAttributes() {
+    override fun describe(): String = "TimerStarted ${durationMillis}ms (seq $seq)"
+}
+
+@Serializable @SerialName("TimerFired")
+public data class TimerFired(val seq: Long) : EventAttributes() {
+    override fun describe(): String = "TimerFired (seq $seq)"
+}
+
+@Serializable @SerialName("TimerCanceled")
+public data class TimerCanceled(override val seq: Long) : CommandAttributes() {
+    override fun describe(): String = "TimerCanceled (seq $seq)"
+}
+
+@Serializable @SerialName("MarkerRecorded")
+public data class MarkerRecorded(override val seq: Long, val kind: String, val name: String, val value: String?) : CommandAttributes() {
+    override fun describe(): String = "MarkerRecorded $kind '$name' (seq $seq)"
+}
+
+@Serializable @SerialName("WorkflowCompleted")
+public data class WorkflowCompleted(val result: String?) : CommandAttributes() {
+    override val seq: Long get() = 0
+    override fun describe(): String = "WorkflowCompleted"
+}
+
+@Serializable @SerialName("WorkflowFailed")
+public data class WorkflowFailed(val failure: FailureInfo) : CommandAttributes() {
+    override val seq: Long get() = 0
+    override fun describe(): String = "WorkflowFailed: ${failure.message}"
+}
+
+@Serializable @SerialName("WorkflowCanceled")
+public data class WorkflowCanceled(val details: String? = null) : CommandAttributes() {
+    override val seq: Long get() = 0
+    override fun describe(): String = "WorkflowCanceled"
+}
+
+/** Written by an operator's terminate; the run closes without running any more workflow code. */
+@Serializable @SerialName("WorkflowTerminated")
+public data class WorkflowTerminated(val reason: String?) : EventAttributes() {
+    override fun describe(): String = "WorkflowTerminated: $reason"
+}
+
+/**
+ * A failure as it crosses the boundary between activities, workflows and clients: the original
+ * exception's [type] (class name or application type), [message], stack trace, optional
+ * [details] payload, and its [cause], recursively.
+ */
+@Serializable
+public data class FailureInfo(
+    val message: String,
+    val type: String,
+    val kind: String = KIND_APPLICATION,
+    val stackTrace: String = "",
+    val nonRetryable: Boolean = false,
+    val details: String? = null,
+    val nextRetryDelayMillis: Long? = null,
+    val cause: FailureInfo? = null,
+    val timeoutType: String? = null,
+) {
+    public companion object {
+        public const val KIND_APPLICATION: String = "application"
+        public const val KIND_TIMEOUT: String = "timeout"
+        public const val KIND_CANCELED: String = "canceled"
+        public const val KIND_TERMINATED: String = "terminated"
+        public const val KIND_ACTIVITY: String = "activity"
+    }
+}

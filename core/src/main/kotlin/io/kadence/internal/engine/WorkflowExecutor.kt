@@ -1,0 +1,175 @@
+package io.kadence.internal.engine
+
+import io.kadence.converter.DataConverter
+import io.kadence.converter.Payloads
+import io.kadence.failure.IllegalWorkflowStateException
+import io.kadence.failure.KadenceFailure
+import io.kadence.failure.NonDeterminismException
+import io.kadence.history.CommandAttributes
+import io.kadence.history.EventAttributes
+import io.kadence.history.HistoryEvent
+import io.kadence.history.WorkflowCancelRequested
+import io.kadence.history.WorkflowCanceled
+import io.kadence.history.WorkflowCompleted
+import io.kadence.history.WorkflowFailed
+import io.kadence.history.WorkflowStarted
+import io.kadence.history.WorkflowTaskCompleted
+import io.kadence.history.WorkflowTerminated
+import io.kadence.failure.Failures
+import io.kadence.internal.InternalKadenceApi
+import io.kadence.workflow.WorkflowDefinition
+import io.kadence.workflow.WorkflowInfo
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.async
+
+/**
+ * Executes one workflow run: rebuilds its state by replaying history, then runs new workflow tasks.
+ *
+ * A workflow task applies the input events it consumes, marks the boundary with
+ * [WorkflowTaskCompleted], drains the run's [WorkflowLoop] until every coroutine is suspended, and
+ * returns the commands the code produced, as events ready to append. Replay does the same against
+ * recorded events and checks that each command the code asks for is the one recorded at that
+ * position, or throws [NonDeterminismException].
+ *
+ * Not thread-safe: one worker thread drives it at a time.
+ */
+@InternalKadenceApi
+public class WorkflowExecutor(
+    private val definition: WorkflowDefinition<Any?, Any?>,
+    internal val converter: DataConverter,
+    public val runId: String,
+) {
+    internal val commands = CommandRecorder(this)
+    internal val state = WorkflowState(this)
+    internal val loop = WorkflowLoop(state)
+    internal lateinit var info: WorkflowInfo
+    private var root: Deferred<Any?>? = null
+    private var taskFailure: Throwable? = null
+    private var cancelRequested = false
+
+    /** The event id the next appended event will get. */
+    public var nextEventId: Long = 1
+        private set
+
+    /** Time of the current workflow task (epoch millis), as recorded. */
+    internal var currentTime: Long = 0
+
+    /** True while recorded history is being re-executed. */
+    public var isReplaying: Boolean = false
+        private set
+
+    /** True once the run has produced (or been given) its closing event. */
+    public var isClosed: Boolean = false
+        private set
+
+    /** Re-executes recorded [events] (which must continue this executor's history). */
+    public fun replay(events: List<HistoryEvent>) {
+        isReplaying = true
+        try {
+            for (e in events) {
+                if (e.eventId != nextEventId) throw IllegalStateException("history of run $runId is not contiguous: expected event $nextEventId, got ${e.eventId}")
+                nextEventId++
+                val a = e.attributes
+                if (a is CommandAttributes) {
+                    commands.match(e)
+                    if (a is WorkflowCompleted || a is WorkflowFailed || a is WorkflowCanceled) isClosed = true
+                } else {
+                    commands.expectNoneUnmatched(e)
+                    if (a is WorkflowTaskCompleted) {
+                        currentTime = e.timestampMillis
+                        drain()
+                    } else {
+                        apply(e)
+                    }
+                }
+            }
+            commands.expectNoneUnmatched(null)
+        } finally {
+            isReplaying = false
+        }
+    }
+
+    /**
+     * Runs a new workflow task at [time] over the [inputs] it consumes and returns every event to
+     * append: the inputs, the task boundary, then the commands produced. Throws when the task
+     * fails (the executor must then be discarded).
+     */
+    public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): List<HistoryEvent> {
+        val out = ArrayList<HistoryEvent>(inputs.size + 4)
+        for (a in inputs) {
+            val e = HistoryEvent(nextEventId++, time, a)
+            out += e
+            apply(e)
+        }
+        out += HistoryEvent(nextEventId++, time, WorkflowTaskCompleted(workerId))
+        currentTime = time
+        drain()
+        for (c in commands.drainNew()) {
+            out += HistoryEvent(nextEventId++, time, c)
+            if (c is WorkflowCompleted || c is WorkflowFailed || c is WorkflowCanceled) isClosed = true
+        }
+        return out
+    }
+
+    private fun apply(e: HistoryEvent) {
+        when (val a = e.attributes) {
+            is WorkflowStarted -> start(a, e.timestampMillis)
+            is WorkflowCancelRequested -> loop.enqueue {
+                cancelRequested = true
+                root?.cancel(CancellationException("cancel requested${a.reason?.let { ": $it" } ?: ""}"))
+            }
+            is WorkflowTerminated -> isClosed = true
+            else -> state.applyInput(a)
+        }
+    }
+
+    private fun start(a: WorkflowStarted, time: Long) {
+        info = WorkflowInfo(a.namespace, a.workflowId, runId, a.workflowType, a.taskQueue, a.attempt, a.headers)
+        currentTime = time
+        state.seedRandom(runId)
+        val input = if (definition.inputType == Unit::class.java || definition.inputType == Void.TYPE) Unit
+        else converter.decode(a.input ?: "null", definition.inputType)
+        val scope = WorkflowScopeImpl(this)
+        val coroutineScope = CoroutineScope(loop + Job() + WorkflowContextElement(this) + WorkflowThreadGuard(loop))
+        val deferred = coroutineScope.async { definition.body(scope.withContext(this.coroutineContext), input) }
+        deferred.invokeOnCompletion { cause -> onRootDone(deferred, cause) }
+        root = deferred
+    }
+
+    private fun onRootDone(deferred: Deferred<Any?>, cause: Throwable?) {
+        when {
+            cause == null -> {
+                @OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
+                val value = deferred.getCompleted()
+                val result = try {
+                    Payloads.encode(converter, value, definition.outputType, "result of workflow '${info.workflowId}'")
+                } catch (e: Exception) {
+                    taskFailure = e; return
+                }
+                commands.issue(WorkflowCompleted(result))
+            }
+            cause is KadenceFailure -> commands.issue(WorkflowFailed(Failures.toInfo(cause)))
+            cause is CancellationException -> commands.issue(WorkflowCanceled(cause.message))
+            else -> taskFailure = cause
+        }
+    }
+
+    /** Drains the loop; fails the task if code escaped the loop or threw a non-Kadence exception. */
+    private fun drain() {
+        loop.runUntilIdle()
+        loop.escapedTo?.let { thread ->
+            throw IllegalWorkflowStateException(
+                "workflow '${info.workflowId}' (run $runId) ran code on thread '$thread', outside its deterministic loop: " +
+                    "do not use withContext(Dispatchers.IO/Default), runBlocking or threads in workflow code; " +
+                    "call an activity for I/O and use sleep()/delay() for waiting",
+            )
+        }
+        taskFailure?.let { throw it }
+    }
+
+    /** Describes the workflow code location that issued the current command (for error messages). */
+    internal fun sourceHint(): String? = if (!isReplaying) null else callerFrame()
+}

@@ -1,0 +1,79 @@
+package io.kadence.internal.engine
+
+import io.kadence.activity.ActivityOptions
+import io.kadence.converter.Payloads
+import io.kadence.history.ActivityScheduled
+import io.kadence.workflow.WorkflowInfo
+import io.kadence.workflow.WorkflowLogger
+import io.kadence.workflow.WorkflowScope
+import kotlinx.coroutines.CoroutineStart
+import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.async
+import org.slf4j.LoggerFactory
+import java.lang.reflect.Type
+import java.time.Instant
+import java.util.UUID
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.EmptyCoroutineContext
+import kotlin.random.Random
+import kotlin.time.Duration
+
+/** The [WorkflowScope] handed to workflow code; every operation goes to the run's executor. */
+internal class WorkflowScopeImpl(
+    private val executor: WorkflowExecutor,
+    override val coroutineContext: CoroutineContext = EmptyCoroutineContext,
+) : WorkflowScope {
+    fun withContext(context: CoroutineContext) = WorkflowScopeImpl(executor, context)
+
+    override val info: WorkflowInfo get() = executor.info
+    override val isReplaying: Boolean get() = executor.isReplaying
+    override val logger: WorkflowLogger by lazy { ReplaySafeLogger(executor) }
+    override val random: Random get() = executor.state.random
+
+    override fun now(): Instant = Instant.ofEpochMilli(executor.currentTime)
+
+    override suspend fun sleep(duration: Duration) = executor.state.sleep(duration.inWholeMilliseconds)
+
+    override fun timer(duration: Duration): Deferred<Unit> {
+        // Issue the timer command now (not when the child first runs), so its place in history is where it was asked for.
+        val deferred = kotlinx.coroutines.CompletableDeferred<Unit>()
+        val millis = duration.inWholeMilliseconds
+        if (millis <= 0) return deferred.also { it.complete(Unit) }
+        val seq = executor.state.startTimer(millis) { deferred.complete(Unit) }
+        deferred.invokeOnCompletion { cause -> if (cause != null) executor.state.cancelTimer(seq) }
+        return deferred
+    }
+
+    override fun uuid(): String = UUID(random.nextLong(), random.nextLong()).let {
+        // Mark it as a version-4 UUID, like UUID.randomUUID().
+        UUID((it.mostSignificantBits and -0xf001L) or 0x4000L, (it.leastSignificantBits and 0x3fffffffffffffffL) or Long.MIN_VALUE)
+    }.toString()
+
+    override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T = ActivityStubs.create(iface, options, this)
+
+    override suspend fun executeActivity(
+        name: String,
+        args: List<Any?>,
+        argTypes: List<Type>,
+        resultType: Type,
+        options: ActivityOptions,
+    ): Any? {
+        val converter = executor.converter
+        val input = Payloads.encodeArgs(converter, args, argTypes, "input of activity '$name' in workflow '${info.workflowId}'")
+        val seq = executor.state.nextSeq()
+        val scheduled = ActivityScheduled(seq, name, options.taskQueue ?: info.taskQueue, input, options.toRecorded(), info.headers)
+        val result = executor.state.executeActivity(scheduled, options.cancellationType)
+        if (resultType == Void.TYPE || resultType == Unit::class.java) return Unit
+        return converter.decode(result ?: "null", resultType)
+    }
+}
+
+/** Writes through SLF4J with the run's ids, and stays silent while the run replays. */
+private class ReplaySafeLogger(private val executor: WorkflowExecutor) : WorkflowLogger {
+    private val log = LoggerFactory.getLogger("io.kadence.workflow." + executor.info.workflowType)
+    private fun prefix(message: String) = "[${executor.info.workflowId}/${executor.runId}] $message"
+    override fun debug(message: String) { if (!executor.isReplaying) log.debug(prefix(message)) }
+    override fun info(message: String) { if (!executor.isReplaying) log.info(prefix(message)) }
+    override fun warn(message: String, error: Throwable?) { if (!executor.isReplaying) log.warn(prefix(message), error) }
+    override fun error(message: String, error: Throwable?) { if (!executor.isReplaying) log.error(prefix(message), error) }
+}

@@ -1,0 +1,76 @@
+package io.kadence.workflow
+
+import io.kadence.activity.ActivityOptions
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Deferred
+import java.lang.reflect.Type
+import java.time.Instant
+import kotlin.random.Random
+import kotlin.reflect.javaType
+import kotlin.time.Duration
+
+/**
+ * The receiver of workflow code: a [CoroutineScope] on the run's deterministic loop, plus the
+ * operations that make a workflow durable. Every ordinary coroutine tool works inside it
+ * (`async`, `launch`, `coroutineScope`, `Channel`, `select`, `Mutex`), and `delay`/`withTimeout`
+ * become durable timers.
+ *
+ * Do not leave the loop: no `withContext(Dispatchers.IO)`, no `runBlocking`, no `Thread.sleep` or
+ * blocking I/O. Reach the outside world through activities. Breaking this rule fails the workflow
+ * task with an [io.kadence.failure.IllegalWorkflowStateException] that says what to use instead.
+ */
+public interface WorkflowScope : CoroutineScope {
+    /** Ids and type of this run. */
+    public val info: WorkflowInfo
+
+    /** A logger that writes nothing while the run replays. */
+    public val logger: WorkflowLogger
+
+    /** True while the engine is re-executing recorded history (cache miss, restart). */
+    public val isReplaying: Boolean
+
+    /** The time of the current workflow task, as recorded in history: the same on every replay. */
+    public fun now(): Instant
+
+    /** Like `delay`, but durable: survives restarts; the run leaves memory while it sleeps. */
+    public suspend fun sleep(duration: Duration)
+
+    /** Starts a durable timer and returns a [Deferred] that completes when it fires (cancel it to cancel the timer). */
+    public fun timer(duration: Duration): Deferred<Unit>
+
+    /** A random generator seeded from the run: the same sequence on every replay. */
+    public val random: Random
+
+    /** A random UUID from [random]: the same on every replay. */
+    public fun uuid(): String
+
+    /**
+     * A typed stub for the activity interface [iface]: calling a (suspend) method schedules that
+     * activity with [options] and suspends until its final outcome. A failure arrives as
+     * [io.kadence.failure.ActivityFailure].
+     */
+    public fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T
+
+    /**
+     * Calls the activity named [name] with [args] (encoded with their declared [argTypes]) and
+     * decodes its result as [resultType]. For dynamic cases; prefer typed stubs.
+     */
+    public suspend fun executeActivity(
+        name: String,
+        args: List<Any?>,
+        argTypes: List<Type>,
+        resultType: Type,
+        options: ActivityOptions,
+    ): Any?
+}
+
+/** A typed stub for the activity interface [T]; see [WorkflowScope.activities]. */
+public inline fun <reified T : Any> WorkflowScope.activities(options: ActivityOptions): T =
+    activities(T::class.java, options)
+
+/** Calls the activity named [name] by name, with arguments typed by their runtime classes. */
+@OptIn(ExperimentalStdlibApi::class)
+public suspend inline fun <reified R> WorkflowScope.activity(name: String, vararg args: Any?, options: ActivityOptions): R {
+    val resultType = kotlin.reflect.typeOf<R>().javaType
+    return executeActivity(name, args.toList(), args.map { it?.javaClass ?: String::class.java }, resultType, options) as R
+}
