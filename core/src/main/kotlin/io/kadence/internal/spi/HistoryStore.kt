@@ -1,0 +1,177 @@
+package io.kadence.internal.spi
+
+import io.kadence.history.EventAttributes
+import io.kadence.history.FailureInfo
+import io.kadence.history.HistoryEvent
+import io.kadence.internal.InternalKadenceApi
+
+/**
+ * What the engine needs from a durable store. Every method that changes state is one transaction.
+ *
+ * Implementors must: append a run's events only when the run's next event id is the one the caller
+ * saw (fencing); complete a task only for the lease holder of that attempt, rejecting late or
+ * duplicate completions with [io.kadence.failure.StaleTaskException]; create the tasks and timers
+ * that follow from appended events in the same transaction as the events; judge lease expiry by
+ * the database's clock; and compare visibility and timer times with the `now` the engine passes
+ * (the engine's clock, which may be virtual).
+ */
+@InternalKadenceApi
+public interface HistoryStore : AutoCloseable {
+    /** Creates a run, its first event and its first workflow task. */
+    public fun startWorkflow(request: StartWorkflowRequest): StartResult
+
+    /** The run [runId], or the current run of [workflowId] when [runId] is null. */
+    public fun findRun(namespace: String, workflowId: String, runId: String?): RunRecord?
+
+    /** Events of [runId] from [fromEventId] on, in order. */
+    public fun readHistory(runId: String, fromEventId: Long = 1): List<HistoryEvent>
+
+    /** Records a cancel request for the run as an input and schedules a workflow task. */
+    public fun requestCancel(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)
+
+    /** Closes the run at once with a `WorkflowTerminated` event; its tasks and timers are dropped. */
+    public fun terminate(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)
+
+    /** Runs in [namespace], newest first, optionally filtered. */
+    public fun listRuns(namespace: String, status: RunStatus?, workflowType: String?, limit: Int): List<RunRecord>
+
+    public fun pendingActivities(runId: String): List<PendingActivityRecord>
+    public fun pendingTimers(runId: String): List<PendingTimerRecord>
+
+    /** Claims up to [max] visible workflow tasks of [taskQueue], with their run and unconsumed inputs. */
+    public fun pollWorkflowTasks(namespace: String, taskQueue: String, owner: String, max: Int, leaseMillis: Long, now: Long): List<WorkflowTaskLease>
+
+    /**
+     * Appends [events] (which start at the run's next event id as leased), consumes the inputs up to
+     * [consumedInboxSeq], applies what the commands mean (activity tasks, timers, closing the run) and
+     * retires the task (or makes it visible again if newer inputs are waiting).
+     */
+    public fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long)
+
+    /** Records a failed workflow task on the run and makes the task visible again at [retryAt]. */
+    public fun failWorkflowTask(lease: WorkflowTaskLease, failure: String, retryAt: Long)
+
+    /** Claims up to [max] visible activity tasks of [taskQueue]. */
+    public fun pollActivityTasks(namespace: String, taskQueue: String, owner: String, max: Int, now: Long): List<ActivityTaskLease>
+
+    public fun completeActivityTask(lease: ActivityTaskLease, result: String?, now: Long)
+
+    /** A failed attempt: retried at [retryAt], or (null) the final failure delivered to the workflow. */
+    public fun failActivityTask(lease: ActivityTaskLease, failure: FailureInfo, retryAt: Long?, now: Long)
+
+    /** The activity acknowledged a cancel request. */
+    public fun cancelActivityTask(lease: ActivityTaskLease, now: Long)
+
+    /** Extends the lease and stores [details]; returns true when cancellation was requested. */
+    public fun heartbeatActivity(lease: ActivityTaskLease, details: String?): Boolean
+
+    /** Fires timers due at [now]; returns how many fired. */
+    public fun fireDueTimers(now: Long, max: Int): Int
+
+    /** Times out activity attempts whose lease expired and activities past their deadlines; returns how many. */
+    public fun expireActivities(now: Long, max: Int): Int
+
+    /** Earliest future time (> [now]) at which a timer fires or a task becomes visible, for the virtual clock. */
+    public fun nextWakeTime(now: Long): Long?
+
+    /** True when some task is visible and unleased at [now]. */
+    public fun hasRunnableTasks(now: Long): Boolean
+
+    /** Earliest due time of any timer, or null. */
+    public fun nextTimerDue(): Long?
+
+    /** Receives wake-up hints after commits. */
+    public var listener: StoreListener
+}
+
+/** Wake-up hints a store gives after a commit. Hints only: correctness never depends on them. */
+@InternalKadenceApi
+public interface StoreListener {
+    public fun workflowTaskReady(namespace: String, taskQueue: String) {}
+    public fun activityTaskReady(namespace: String, taskQueue: String) {}
+    public fun timerScheduled(fireAt: Long) {}
+    public fun runClosed(runId: String) {}
+
+    public companion object {
+        public val NONE: StoreListener = object : StoreListener {}
+    }
+}
+
+@InternalKadenceApi
+public data class StartWorkflowRequest(
+    val namespace: String,
+    val workflowId: String,
+    val workflowType: String,
+    val taskQueue: String,
+    val runId: String,
+    val requestId: String?,
+    val started: EventAttributes,
+    val now: Long,
+)
+
+@InternalKadenceApi
+public data class StartResult(val runId: String, val created: Boolean)
+
+@InternalKadenceApi
+public enum class RunStatus { RUNNING, COMPLETED, FAILED, CANCELED, TERMINATED, TIMED_OUT, CONTINUED_AS_NEW }
+
+@InternalKadenceApi
+public data class RunRecord(
+    val namespace: String,
+    val runId: String,
+    val workflowId: String,
+    val workflowType: String,
+    val taskQueue: String,
+    val status: RunStatus,
+    val result: String?,
+    val failure: FailureInfo?,
+    val nextEventId: Long,
+    val startTime: Long,
+    val closeTime: Long?,
+    val taskFailure: String?,
+    val taskFailureCount: Int,
+)
+
+@InternalKadenceApi
+public data class InboxItem(val seq: Long, val attributes: EventAttributes)
+
+@InternalKadenceApi
+public data class WorkflowTaskLease(
+    val run: RunRecord,
+    val token: Long,
+    val owner: String,
+    val inbox: List<InboxItem>,
+)
+
+@InternalKadenceApi
+public data class ActivityTaskLease(
+    val taskId: Long,
+    val namespace: String,
+    val runId: String,
+    val workflowId: String,
+    val workflowType: String,
+    val seq: Long,
+    val activityType: String,
+    val taskQueue: String,
+    val input: String?,
+    val options: io.kadence.history.ActivityTaskOptions,
+    val headers: Map<String, String>,
+    val attempt: Int,
+    val heartbeatDetails: String?,
+    val scheduleToCloseDeadline: Long?,
+    val owner: String,
+)
+
+@InternalKadenceApi
+public data class PendingActivityRecord(
+    val seq: Long,
+    val activityType: String,
+    val attempt: Int,
+    val running: Boolean,
+    val cancelRequested: Boolean,
+    val lastFailure: FailureInfo?,
+    val nextAttemptAt: Long,
+)
+
+@InternalKadenceApi
+public data class PendingTimerRecord(val seq: Long, val fireAt: Long)

@@ -1,0 +1,657 @@
+package io.kadence.internal.store
+
+import io.kadence.failure.InvalidArgumentException
+import io.kadence.failure.StaleTaskException
+import io.kadence.failure.WorkflowAlreadyStartedException
+import io.kadence.failure.WorkflowNotFoundException
+import io.kadence.history.ActivityCancelRequested
+import io.kadence.history.ActivityCanceled
+import io.kadence.history.ActivityCompleted
+import io.kadence.history.ActivityFailed
+import io.kadence.history.ActivityScheduled
+import io.kadence.history.EventAttributes
+import io.kadence.history.FailureInfo
+import io.kadence.history.HistoryCodec
+import io.kadence.history.HistoryEvent
+import io.kadence.history.TimerCanceled
+import io.kadence.history.TimerFired
+import io.kadence.history.TimerStarted
+import io.kadence.history.WorkflowCancelRequested
+import io.kadence.history.WorkflowCanceled
+import io.kadence.history.WorkflowCompleted
+import io.kadence.history.WorkflowFailed
+import io.kadence.history.WorkflowTerminated
+import io.kadence.internal.spi.ActivityTaskLease
+import io.kadence.internal.spi.HistoryStore
+import io.kadence.internal.spi.InboxItem
+import io.kadence.internal.spi.PendingActivityRecord
+import io.kadence.internal.spi.PendingTimerRecord
+import io.kadence.internal.spi.RetryDecider
+import io.kadence.internal.spi.RunRecord
+import io.kadence.internal.spi.RunStatus
+import io.kadence.internal.spi.StartResult
+import io.kadence.internal.spi.StartWorkflowRequest
+import io.kadence.internal.spi.StoreListener
+import io.kadence.internal.spi.WorkflowTaskLease
+import com.zaxxer.hikari.HikariDataSource
+import kotlinx.serialization.builtins.MapSerializer
+import kotlinx.serialization.builtins.serializer
+import kotlinx.serialization.json.Json
+import org.jetbrains.exposed.v1.core.ResultRow
+import org.jetbrains.exposed.v1.core.SortOrder
+import org.jetbrains.exposed.v1.core.and
+import org.jetbrains.exposed.v1.core.eq
+import org.jetbrains.exposed.v1.core.greater
+import org.jetbrains.exposed.v1.core.greaterEq
+import org.jetbrains.exposed.v1.core.isNotNull
+import org.jetbrains.exposed.v1.core.isNull
+import org.jetbrains.exposed.v1.core.less
+import org.jetbrains.exposed.v1.core.lessEq
+import org.jetbrains.exposed.v1.core.min
+import org.jetbrains.exposed.v1.core.or
+import org.jetbrains.exposed.v1.core.plus
+import org.jetbrains.exposed.v1.core.vendors.ForUpdateOption
+import org.jetbrains.exposed.v1.jdbc.Database
+import org.jetbrains.exposed.v1.jdbc.JdbcTransaction
+import org.jetbrains.exposed.v1.jdbc.batchInsert
+import org.jetbrains.exposed.v1.jdbc.deleteWhere
+import org.jetbrains.exposed.v1.jdbc.insert
+import org.jetbrains.exposed.v1.jdbc.select
+import org.jetbrains.exposed.v1.jdbc.selectAll
+import org.jetbrains.exposed.v1.jdbc.transactions.transaction
+import org.jetbrains.exposed.v1.jdbc.update
+import org.jetbrains.exposed.v1.core.DatabaseConfig
+
+/**
+ * The history store on a relational database through Exposed: H2 (file or memory) or PostgreSQL.
+ *
+ * Every state transition is one transaction. Transactions that touch a run lock its
+ * `workflow_executions` row first (then tasks, timers, inbox), so concurrent transitions of one
+ * run serialize and cannot deadlock. Wake-up hints go to [listener] after commit.
+ */
+internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore {
+    private val dataSource: HikariDataSource = config.dataSource()
+    private val db: Database
+    override var listener: StoreListener = StoreListener.NONE
+
+    init {
+        migrate(dataSource)
+        db = Database.connect(dataSource, databaseConfig = DatabaseConfig {
+            defaultMaxAttempts = 3
+            defaultIsolationLevel = java.sql.Connection.TRANSACTION_READ_COMMITTED
+        })
+    }
+
+    override fun close() = dataSource.close()
+
+    /** Hints gathered inside a transaction, given to the listener only after it committed. */
+    private class Hints {
+        val workflowQueues = LinkedHashSet<Pair<String, String>>()
+        val activityQueues = LinkedHashSet<Pair<String, String>>()
+        val closedRuns = ArrayList<String>()
+        var earliestTimer: Long? = null
+        fun timer(at: Long) { earliestTimer = earliestTimer?.coerceAtMost(at) ?: at }
+    }
+
+    private fun <T> write(block: JdbcTransaction.(Hints) -> T): T {
+        var hints = Hints()
+        val result = transaction(db) {
+            hints = Hints()
+            block(hints)
+        }
+        val l = listener
+        hints.workflowQueues.forEach { (ns, q) -> l.workflowTaskReady(ns, q) }
+        hints.activityQueues.forEach { (ns, q) -> l.activityTaskReady(ns, q) }
+        hints.earliestTimer?.let { l.timerScheduled(it) }
+        hints.closedRuns.forEach { l.runClosed(it) }
+        return result
+    }
+
+    private fun <T> read(block: JdbcTransaction.() -> T): T = transaction(db, readOnly = true) { block() }
+
+    // ---------------------------------------------------------------- runs
+
+    override fun startWorkflow(request: StartWorkflowRequest): StartResult = write { hints ->
+        val current = CurrentRuns.selectAll()
+            .where { (CurrentRuns.namespace eq request.namespace) and (CurrentRuns.workflowId eq request.workflowId) }
+            .forUpdate().firstOrNull()?.get(CurrentRuns.runId)
+        if (current != null) {
+            val run = runRow(current)
+            if (run != null && run[WorkflowExecutions.status] == RunStatus.RUNNING.name) {
+                if (request.requestId != null && run[WorkflowExecutions.requestId] == request.requestId) {
+                    return@write StartResult(current, created = false)
+                }
+                throw WorkflowAlreadyStartedException(request.workflowId, current, run[WorkflowExecutions.workflowType])
+            }
+            CurrentRuns.update({ (CurrentRuns.namespace eq request.namespace) and (CurrentRuns.workflowId eq request.workflowId) }) {
+                it[runId] = request.runId
+            }
+        } else {
+            CurrentRuns.insert {
+                it[namespace] = request.namespace
+                it[workflowId] = request.workflowId
+                it[runId] = request.runId
+            }
+        }
+        WorkflowExecutions.insert {
+            it[runId] = request.runId
+            it[namespace] = request.namespace
+            it[workflowId] = request.workflowId
+            it[workflowType] = request.workflowType
+            it[taskQueue] = request.taskQueue
+            it[status] = RunStatus.RUNNING.name
+            it[nextEventId] = 2
+            it[startTime] = request.now
+            it[taskFailureCount] = 0
+            it[requestId] = request.requestId
+        }
+        appendEvents(request.runId, listOf(HistoryEvent(1, request.now, request.started)))
+        WorkflowTasks.insert {
+            it[runId] = request.runId
+            it[namespace] = request.namespace
+            it[taskQueue] = request.taskQueue
+            it[visibleAt] = request.now
+            it[leaseToken] = 0
+        }
+        hints.workflowQueues += request.namespace to request.taskQueue
+        StartResult(request.runId, created = true)
+    }
+
+    private fun runRow(runId: String, lock: Boolean = false): ResultRow? {
+        val q = WorkflowExecutions.selectAll().where { WorkflowExecutions.runId eq runId }
+        return (if (lock) q.forUpdate() else q).firstOrNull()
+    }
+
+    private fun toRunRecord(r: ResultRow) = RunRecord(
+        namespace = r[WorkflowExecutions.namespace],
+        runId = r[WorkflowExecutions.runId],
+        workflowId = r[WorkflowExecutions.workflowId],
+        workflowType = r[WorkflowExecutions.workflowType],
+        taskQueue = r[WorkflowExecutions.taskQueue],
+        status = RunStatus.valueOf(r[WorkflowExecutions.status]),
+        result = r[WorkflowExecutions.result],
+        failure = r[WorkflowExecutions.failure]?.let(HistoryCodec::decodeFailure),
+        nextEventId = r[WorkflowExecutions.nextEventId],
+        startTime = r[WorkflowExecutions.startTime],
+        closeTime = r[WorkflowExecutions.closeTime],
+        taskFailure = r[WorkflowExecutions.taskFailure],
+        taskFailureCount = r[WorkflowExecutions.taskFailureCount],
+    )
+
+    private fun resolveRunId(namespace: String, workflowId: String, runId: String?): String? {
+        if (runId != null) {
+            val r = runRow(runId) ?: return null
+            return runId.takeIf { r[WorkflowExecutions.namespace] == namespace && r[WorkflowExecutions.workflowId] == workflowId }
+        }
+        return CurrentRuns.select(CurrentRuns.runId)
+            .where { (CurrentRuns.namespace eq namespace) and (CurrentRuns.workflowId eq workflowId) }
+            .firstOrNull()?.get(CurrentRuns.runId)
+    }
+
+    override fun findRun(namespace: String, workflowId: String, runId: String?): RunRecord? = read {
+        resolveRunId(namespace, workflowId, runId)?.let { runRow(it) }?.let(::toRunRecord)
+    }
+
+    override fun readHistory(runId: String, fromEventId: Long): List<HistoryEvent> = read {
+        HistoryEvents.selectAll()
+            .where { (HistoryEvents.runId eq runId) and (HistoryEvents.eventId greaterEq fromEventId) }
+            .orderBy(HistoryEvents.eventId)
+            .map { HistoryEvent(it[HistoryEvents.eventId], it[HistoryEvents.eventTime], HistoryCodec.decodeAttributes(it[HistoryEvents.body])) }
+    }
+
+    override fun listRuns(namespace: String, status: RunStatus?, workflowType: String?, limit: Int): List<RunRecord> = read {
+        WorkflowExecutions.selectAll().where {
+            var op = WorkflowExecutions.namespace eq namespace
+            if (status != null) op = op and (WorkflowExecutions.status eq status.name)
+            if (workflowType != null) op = op and (WorkflowExecutions.workflowType eq workflowType)
+            op
+        }.orderBy(WorkflowExecutions.startTime, SortOrder.DESC).limit(limit).map(::toRunRecord)
+    }
+
+    override fun pendingActivities(runId: String): List<PendingActivityRecord> = read {
+        ActivityTasks.selectAll().where { ActivityTasks.runId eq runId }.orderBy(ActivityTasks.seq).map {
+            PendingActivityRecord(
+                seq = it[ActivityTasks.seq],
+                activityType = it[ActivityTasks.activityType],
+                attempt = it[ActivityTasks.attempt],
+                running = it[ActivityTasks.leaseOwner] != null,
+                cancelRequested = it[ActivityTasks.cancelRequested],
+                lastFailure = it[ActivityTasks.lastFailure]?.let(HistoryCodec::decodeFailure),
+                nextAttemptAt = it[ActivityTasks.visibleAt],
+            )
+        }
+    }
+
+    override fun pendingTimers(runId: String): List<PendingTimerRecord> = read {
+        Timers.selectAll().where { Timers.runId eq runId }.orderBy(Timers.seq).map { PendingTimerRecord(it[Timers.seq], it[Timers.fireAt]) }
+    }
+
+    /** Locks and returns the open run [runId], or null when it is closed or gone. */
+    private fun lockOpenRun(runId: String): ResultRow? =
+        runRow(runId, lock = true)?.takeIf { it[WorkflowExecutions.status] == RunStatus.RUNNING.name }
+
+    private fun openRunOrThrow(namespace: String, workflowId: String, runId: String?): ResultRow {
+        val id = resolveRunId(namespace, workflowId, runId) ?: throw WorkflowNotFoundException(workflowId, runId)
+        return lockOpenRun(id) ?: throw InvalidArgumentException("workflow '$workflowId' run $id is already closed")
+    }
+
+    override fun requestCancel(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long) = write { hints ->
+        val run = openRunOrThrow(namespace, workflowId, runId)
+        addInput(run, WorkflowCancelRequested(reason), now, hints)
+    }
+
+    override fun terminate(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long) = write { hints ->
+        val run = openRunOrThrow(namespace, workflowId, runId)
+        val id = run[WorkflowExecutions.runId]
+        val eventId = run[WorkflowExecutions.nextEventId]
+        appendEvents(id, listOf(HistoryEvent(eventId, now, WorkflowTerminated(reason))))
+        WorkflowExecutions.update({ WorkflowExecutions.runId eq id }) {
+            it[nextEventId] = eventId + 1
+            it[status] = RunStatus.TERMINATED.name
+            it[closeTime] = now
+            it[failure] = HistoryCodec.encodeFailure(FailureInfo(reason ?: "terminated", "Terminated", FailureInfo.KIND_TERMINATED))
+        }
+        dropRunWork(id)
+        hints.closedRuns += id
+    }
+
+    /** Records an input for the run's next workflow task and makes sure such a task exists. */
+    private fun addInput(run: ResultRow, input: EventAttributes, now: Long, hints: Hints) {
+        val id = run[WorkflowExecutions.runId]
+        Inbox.insert {
+            it[runId] = id
+            it[body] = HistoryCodec.encodeAttributes(input)
+            it[createdAt] = now
+        }
+        ensureWorkflowTask(run, now, hints)
+    }
+
+    private fun ensureWorkflowTask(run: ResultRow, now: Long, hints: Hints) {
+        val id = run[WorkflowExecutions.runId]
+        val exists = WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq id }.any()
+        if (!exists) {
+            WorkflowTasks.insert {
+                it[runId] = id
+                it[namespace] = run[WorkflowExecutions.namespace]
+                it[taskQueue] = run[WorkflowExecutions.taskQueue]
+                it[visibleAt] = now
+                it[leaseToken] = 0
+            }
+        }
+        hints.workflowQueues += run[WorkflowExecutions.namespace] to run[WorkflowExecutions.taskQueue]
+    }
+
+    private fun dropRunWork(runId: String) {
+        WorkflowTasks.deleteWhere { WorkflowTasks.runId eq runId }
+        ActivityTasks.deleteWhere { ActivityTasks.runId eq runId }
+        Timers.deleteWhere { Timers.runId eq runId }
+        Inbox.deleteWhere { Inbox.runId eq runId }
+    }
+
+    private fun appendEvents(runId: String, events: List<HistoryEvent>) {
+        HistoryEvents.batchInsert(events, shouldReturnGeneratedValues = false) { e ->
+            this[HistoryEvents.runId] = runId
+            this[HistoryEvents.eventId] = e.eventId
+            this[HistoryEvents.eventType] = e.attributes::class.simpleName ?: "Unknown"
+            this[HistoryEvents.eventTime] = e.timestampMillis
+            this[HistoryEvents.body] = HistoryCodec.encodeAttributes(e.attributes)
+        }
+    }
+
+    // ---------------------------------------------------------------- workflow tasks
+
+    override fun pollWorkflowTasks(namespace: String, taskQueue: String, owner: String, max: Int, leaseMillis: Long, now: Long): List<WorkflowTaskLease> = write {
+        val claimed = WorkflowTasks.select(WorkflowTasks.runId, WorkflowTasks.leaseToken)
+            .where {
+                (WorkflowTasks.namespace eq namespace) and (WorkflowTasks.taskQueue eq taskQueue) and
+                    (WorkflowTasks.visibleAt lessEq now) and
+                    (WorkflowTasks.leaseUntil.isNull() or (WorkflowTasks.leaseUntil less DbNowMillis))
+            }
+            .orderBy(WorkflowTasks.visibleAt)
+            .limit(max)
+            .forUpdate(ForUpdateOption.PostgreSQL.ForUpdate(ForUpdateOption.PostgreSQL.MODE.SKIP_LOCKED))
+            .map { it[WorkflowTasks.runId] to it[WorkflowTasks.leaseToken] + 1 }
+        claimed.mapNotNull { (id, token) ->
+            WorkflowTasks.update({ WorkflowTasks.runId eq id }) {
+                it[leaseOwner] = owner
+                it[leaseToken] = token
+                it.update(leaseUntil, DbNowMillis + leaseMillis)
+            }
+            val run = runRow(id) ?: return@mapNotNull null
+            val inbox = Inbox.selectAll().where { Inbox.runId eq id }.orderBy(Inbox.seq)
+                .map { InboxItem(it[Inbox.seq], HistoryCodec.decodeAttributes(it[Inbox.body])) }
+            WorkflowTaskLease(toRunRecord(run), token, owner, inbox)
+        }
+    }
+
+    override fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long) = write { hints ->
+        val run = lease.run
+        val id = run.runId
+        val expected = run.nextEventId
+        if (events.isEmpty() || events.first().eventId != expected) {
+            throw IllegalArgumentException("events must start at event $expected of run $id")
+        }
+        val newNext = events.last().eventId + 1
+        val close = events.asReversed().firstNotNullOfOrNull { e ->
+            when (val a = e.attributes) {
+                is WorkflowCompleted -> Triple(RunStatus.COMPLETED, a.result, null)
+                is WorkflowFailed -> Triple(RunStatus.FAILED, null, a.failure)
+                is WorkflowCanceled -> Triple(RunStatus.CANCELED, null, FailureInfo(a.details ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED))
+                else -> null
+            }
+        }
+        // Fencing: the run must still be open at the event id this task read.
+        val fenced = WorkflowExecutions.update({
+            (WorkflowExecutions.runId eq id) and (WorkflowExecutions.nextEventId eq expected) and
+                (WorkflowExecutions.status eq RunStatus.RUNNING.name)
+        }) {
+            it[nextEventId] = newNext
+            it[taskFailure] = null
+            it[taskFailureCount] = 0
+            if (close != null) {
+                it[status] = close.first.name
+                it[result] = close.second
+                it[failure] = close.third?.let(HistoryCodec::encodeFailure)
+                it[closeTime] = now
+            }
+        }
+        if (fenced != 1) throw StaleTaskException("workflow task of run $id is stale: the run moved past event $expected or closed")
+        val retired = WorkflowTasks.deleteWhere { (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }
+        if (retired != 1) throw StaleTaskException("workflow task of run $id is no longer held by ${lease.owner} (lease expired or taken over)")
+        if (consumedInboxSeq > 0) Inbox.deleteWhere { (Inbox.runId eq id) and (Inbox.seq lessEq consumedInboxSeq) }
+        appendEvents(id, events)
+
+        if (close != null) {
+            dropRunWork(id)
+            hints.closedRuns += id
+            return@write
+        }
+        var newInputs = false
+        for (e in events) {
+            when (val a = e.attributes) {
+                is ActivityScheduled -> scheduleActivity(run, a, now, hints)
+                is TimerStarted -> {
+                    Timers.insert {
+                        it[runId] = id
+                        it[seq] = a.seq
+                        it[fireAt] = a.fireAtMillis
+                    }
+                    hints.timer(a.fireAtMillis)
+                }
+                is TimerCanceled -> Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq a.seq) }
+                is ActivityCancelRequested -> newInputs = requestActivityCancel(id, a.seq, now) || newInputs
+                else -> {}
+            }
+        }
+        val waiting = newInputs || Inbox.select(Inbox.seq).where { Inbox.runId eq id }.limit(1).any()
+        if (waiting) {
+            WorkflowTasks.insert {
+                it[runId] = id
+                it[namespace] = run.namespace
+                it[taskQueue] = run.taskQueue
+                it[visibleAt] = now
+                it[leaseToken] = lease.token
+            }
+            hints.workflowQueues += run.namespace to run.taskQueue
+        }
+    }
+
+    private fun scheduleActivity(run: RunRecord, a: ActivityScheduled, now: Long, hints: Hints) {
+        val o = a.options
+        ActivityTasks.insert {
+            it[runId] = run.runId
+            it[seq] = a.seq
+            it[namespace] = run.namespace
+            it[taskQueue] = a.taskQueue
+            it[workflowId] = run.workflowId
+            it[workflowType] = run.workflowType
+            it[activityType] = a.activityType
+            it[input] = a.input
+            it[activityOptions] = HistoryCodec.encodeOptions(o)
+            it[headers] = if (a.headers.isEmpty()) null else headerJson.encodeToString(headerSerializer, a.headers)
+            it[attempt] = 1
+            it[visibleAt] = now
+            it[scheduledAt] = now
+            it[scheduleToStartDeadline] = o.scheduleToStartMillis?.let { ms -> now + ms }
+            it[scheduleToCloseDeadline] = o.scheduleToCloseMillis?.let { ms -> now + ms }
+            it[cancelRequested] = false
+        }
+        hints.activityQueues += run.namespace to a.taskQueue
+    }
+
+    /** Cancels an activity that has not started (returns true: an input was added) or flags a running one. */
+    private fun requestActivityCancel(runId: String, seq: Long, now: Long): Boolean {
+        val row = ActivityTasks.selectAll().where { (ActivityTasks.runId eq runId) and (ActivityTasks.seq eq seq) }.forUpdate().firstOrNull()
+            ?: return false
+        if (row[ActivityTasks.leaseOwner] == null) {
+            ActivityTasks.deleteWhere { ActivityTasks.taskId eq row[ActivityTasks.taskId] }
+            Inbox.insert {
+                it[Inbox.runId] = runId
+                it[body] = HistoryCodec.encodeAttributes(ActivityCanceled(seq))
+                it[createdAt] = now
+            }
+            return true
+        }
+        ActivityTasks.update({ ActivityTasks.taskId eq row[ActivityTasks.taskId] }) { it[cancelRequested] = true }
+        return false
+    }
+
+    override fun failWorkflowTask(lease: WorkflowTaskLease, failure: String, retryAt: Long) = write { hints ->
+        val id = lease.run.runId
+        lockOpenRun(id) ?: return@write
+        val updated = WorkflowTasks.update({ (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }) {
+            it[leaseOwner] = null
+            it[leaseUntil] = null
+            it[visibleAt] = retryAt
+        }
+        if (updated != 1) return@write
+        WorkflowExecutions.update({ WorkflowExecutions.runId eq id }) {
+            it[taskFailure] = failure
+            it.update(taskFailureCount, taskFailureCount + 1)
+        }
+        hints.timer(retryAt)
+    }
+
+    // ---------------------------------------------------------------- activity tasks
+
+    override fun pollActivityTasks(namespace: String, taskQueue: String, owner: String, max: Int, now: Long): List<ActivityTaskLease> = write {
+        val rows = ActivityTasks.selectAll()
+            .where {
+                (ActivityTasks.namespace eq namespace) and (ActivityTasks.taskQueue eq taskQueue) and
+                    (ActivityTasks.visibleAt lessEq now) and ActivityTasks.leaseOwner.isNull()
+            }
+            .orderBy(ActivityTasks.visibleAt)
+            .limit(max)
+            .forUpdate(ForUpdateOption.PostgreSQL.ForUpdate(ForUpdateOption.PostgreSQL.MODE.SKIP_LOCKED))
+            .toList()
+        rows.map { r ->
+            val options = HistoryCodec.decodeOptions(r[ActivityTasks.activityOptions])
+            val attemptMillis = options.startToCloseMillis ?: options.scheduleToCloseMillis!!
+            val leaseMillis = options.heartbeatMillis?.coerceAtMost(attemptMillis) ?: attemptMillis
+            ActivityTasks.update({ ActivityTasks.taskId eq r[ActivityTasks.taskId] }) {
+                it[leaseOwner] = owner
+                it.update(leaseUntil, DbNowMillis + leaseMillis)
+                it.update(attemptDeadline, DbNowMillis + attemptMillis)
+            }
+            ActivityTaskLease(
+                taskId = r[ActivityTasks.taskId],
+                namespace = r[ActivityTasks.namespace],
+                runId = r[ActivityTasks.runId],
+                workflowId = r[ActivityTasks.workflowId],
+                workflowType = r[ActivityTasks.workflowType],
+                seq = r[ActivityTasks.seq],
+                activityType = r[ActivityTasks.activityType],
+                taskQueue = r[ActivityTasks.taskQueue],
+                input = r[ActivityTasks.input],
+                options = options,
+                headers = r[ActivityTasks.headers]?.let { headerJson.decodeFromString(headerSerializer, it) } ?: emptyMap(),
+                attempt = r[ActivityTasks.attempt],
+                heartbeatDetails = r[ActivityTasks.heartbeatDetails],
+                scheduleToCloseDeadline = r[ActivityTasks.scheduleToCloseDeadline],
+                owner = owner,
+            )
+        }
+    }
+
+    private fun isHeld(lease: ActivityTaskLease) =
+        (ActivityTasks.taskId eq lease.taskId) and (ActivityTasks.leaseOwner eq lease.owner) and (ActivityTasks.attempt eq lease.attempt)
+
+    /** Ends the activity with [outcome] delivered to its run, if [lease] still holds it. */
+    private fun finishActivity(lease: ActivityTaskLease, outcome: EventAttributes, now: Long, hints: Hints) {
+        val run = lockOpenRun(lease.runId)
+            ?: throw StaleTaskException("activity '${lease.activityType}' of run ${lease.runId}: the run is closed; the result was dropped")
+        val deleted = ActivityTasks.deleteWhere { isHeld(lease) }
+        if (deleted != 1) {
+            throw StaleTaskException(
+                "activity '${lease.activityType}' (seq ${lease.seq}) of run ${lease.runId}, attempt ${lease.attempt}: " +
+                    "this worker no longer holds it (lease expired, timed out, or already completed); the late result was rejected",
+            )
+        }
+        addInput(run, outcome, now, hints)
+    }
+
+    override fun completeActivityTask(lease: ActivityTaskLease, result: String?, now: Long) = write { hints ->
+        finishActivity(lease, ActivityCompleted(lease.seq, result, lease.attempt), now, hints)
+    }
+
+    override fun failActivityTask(lease: ActivityTaskLease, failure: FailureInfo, retryAt: Long?, now: Long) = write { hints ->
+        if (retryAt == null) {
+            finishActivity(lease, ActivityFailed(lease.seq, failure, lease.attempt), now, hints)
+        } else {
+            val updated = ActivityTasks.update({ isHeld(lease) }) {
+                it[leaseOwner] = null
+                it[leaseUntil] = null
+                it[attemptDeadline] = null
+                it[attempt] = lease.attempt + 1
+                it[visibleAt] = retryAt
+                it[lastFailure] = HistoryCodec.encodeFailure(failure)
+            }
+            if (updated != 1) throw StaleTaskException("activity '${lease.activityType}' (seq ${lease.seq}) of run ${lease.runId}: lease lost; failure of attempt ${lease.attempt} rejected")
+            hints.timer(retryAt)
+        }
+    }
+
+    override fun cancelActivityTask(lease: ActivityTaskLease, now: Long) = write { hints ->
+        finishActivity(lease, ActivityCanceled(lease.seq), now, hints)
+    }
+
+    override fun heartbeatActivity(lease: ActivityTaskLease, details: String?): Boolean = write {
+        val row = ActivityTasks.select(ActivityTasks.cancelRequested, ActivityTasks.attemptDeadline)
+            .where { isHeld(lease) }.forUpdate().firstOrNull()
+            ?: throw StaleTaskException("activity '${lease.activityType}' (seq ${lease.seq}) of run ${lease.runId}: lease lost (timed out, canceled or completed elsewhere)")
+        val hb = lease.options.heartbeatMillis
+        ActivityTasks.update({ ActivityTasks.taskId eq lease.taskId }) {
+            if (details != null) it[heartbeatDetails] = details
+            if (hb != null) it.update(leaseUntil, DbNowMillis + hb)
+        }
+        row[ActivityTasks.cancelRequested]
+    }
+
+    // ---------------------------------------------------------------- timers and timeouts
+
+    override fun fireDueTimers(now: Long, max: Int): Int {
+        val due = read {
+            Timers.select(Timers.runId, Timers.seq).where { Timers.fireAt lessEq now }
+                .orderBy(Timers.fireAt).limit(max).map { it[Timers.runId] to it[Timers.seq] }
+        }
+        if (due.isEmpty()) return 0
+        return write { hints ->
+            var fired = 0
+            for ((id, seq) in due.sortedBy { it.first }) {
+                val run = lockOpenRun(id) ?: continue
+                val deleted = Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq seq) }
+                if (deleted == 1) {
+                    addInput(run, TimerFired(seq), now, hints)
+                    fired++
+                }
+            }
+            fired
+        }
+    }
+
+    override fun expireActivities(now: Long, max: Int): Int {
+        val candidates = read {
+            ActivityTasks.select(ActivityTasks.taskId, ActivityTasks.runId).where {
+                (ActivityTasks.leaseOwner.isNotNull() and (ActivityTasks.leaseUntil less DbNowMillis)) or
+                    (ActivityTasks.leaseOwner.isNull() and (ActivityTasks.scheduleToStartDeadline lessEq now)) or
+                    (ActivityTasks.scheduleToCloseDeadline lessEq now)
+            }.limit(max).map { it[ActivityTasks.taskId] to it[ActivityTasks.runId] }
+        }
+        var expired = 0
+        for ((taskId, runId) in candidates) {
+            write { hints -> if (expireOne(taskId, runId, now, hints)) expired++ }
+        }
+        return expired
+    }
+
+    private fun expireOne(taskId: Long, runId: String, now: Long, hints: Hints): Boolean {
+        val run = lockOpenRun(runId) ?: return false
+        val r = ActivityTasks.selectAll().where { ActivityTasks.taskId eq taskId }.forUpdate().firstOrNull() ?: return false
+        val dbNow = ActivityTasks.select(DbNowMillis).where { ActivityTasks.taskId eq taskId }.first()[DbNowMillis]
+        val options = HistoryCodec.decodeOptions(r[ActivityTasks.activityOptions])
+        val attempt = r[ActivityTasks.attempt]
+        val leased = r[ActivityTasks.leaseOwner] != null
+        val closeDeadline = r[ActivityTasks.scheduleToCloseDeadline]
+        val timeoutType = when {
+            closeDeadline != null && closeDeadline <= now -> "SCHEDULE_TO_CLOSE"
+            leased && (r[ActivityTasks.leaseUntil] ?: Long.MAX_VALUE) < dbNow ->
+                if (options.heartbeatMillis != null && (r[ActivityTasks.attemptDeadline] ?: Long.MAX_VALUE) > dbNow) "HEARTBEAT" else "START_TO_CLOSE"
+            !leased && (r[ActivityTasks.scheduleToStartDeadline] ?: Long.MAX_VALUE) <= now -> "SCHEDULE_TO_START"
+            else -> return false
+        }
+        val failure = FailureInfo(
+            "activity '${r[ActivityTasks.activityType]}' (seq ${r[ActivityTasks.seq]}) of workflow '${r[ActivityTasks.workflowId]}' timed out ($timeoutType) in attempt $attempt",
+            "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = timeoutType,
+            cause = r[ActivityTasks.lastFailure]?.let(HistoryCodec::decodeFailure),
+        )
+        val retryAt = if (timeoutType == "START_TO_CLOSE" || timeoutType == "HEARTBEAT") {
+            RetryDecider.nextAttemptAt(options.retry, attempt, null, now, closeDeadline)
+        } else null
+        if (retryAt != null) {
+            ActivityTasks.update({ ActivityTasks.taskId eq taskId }) {
+                it[leaseOwner] = null
+                it[leaseUntil] = null
+                it[attemptDeadline] = null
+                it[ActivityTasks.attempt] = attempt + 1
+                it[visibleAt] = retryAt
+                it[lastFailure] = HistoryCodec.encodeFailure(failure)
+            }
+            hints.timer(retryAt)
+        } else {
+            ActivityTasks.deleteWhere { ActivityTasks.taskId eq taskId }
+            addInput(run, ActivityFailed(r[ActivityTasks.seq], failure, attempt), now, hints)
+        }
+        return true
+    }
+
+    override fun nextWakeTime(now: Long): Long? = read {
+        val timer = Timers.select(Timers.fireAt.min()).firstOrNull()?.get(Timers.fireAt.min())
+        val activity = ActivityTasks.select(ActivityTasks.visibleAt.min()).where { ActivityTasks.visibleAt greater now }
+            .firstOrNull()?.get(ActivityTasks.visibleAt.min())
+        val workflow = WorkflowTasks.select(WorkflowTasks.visibleAt.min()).where { WorkflowTasks.visibleAt greater now }
+            .firstOrNull()?.get(WorkflowTasks.visibleAt.min())
+        val deadlines = listOfNotNull(
+            ActivityTasks.select(ActivityTasks.scheduleToCloseDeadline.min()).firstOrNull()?.get(ActivityTasks.scheduleToCloseDeadline.min()),
+            ActivityTasks.select(ActivityTasks.scheduleToStartDeadline.min()).where { ActivityTasks.leaseOwner.isNull() }
+                .firstOrNull()?.get(ActivityTasks.scheduleToStartDeadline.min()),
+        ).filter { it > now }
+        (listOfNotNull(timer, activity, workflow) + deadlines).minOrNull()
+    }
+
+    override fun hasRunnableTasks(now: Long): Boolean = read {
+        WorkflowTasks.select(WorkflowTasks.runId).where {
+            (WorkflowTasks.visibleAt lessEq now) and (WorkflowTasks.leaseUntil.isNull() or (WorkflowTasks.leaseUntil less DbNowMillis))
+        }.limit(1).any() ||
+            ActivityTasks.select(ActivityTasks.taskId).where { (ActivityTasks.visibleAt lessEq now) and ActivityTasks.leaseOwner.isNull() }.limit(1).any() ||
+            Timers.select(Timers.runId).where { Timers.fireAt lessEq now }.limit(1).any()
+    }
+
+    override fun nextTimerDue(): Long? = read {
+        Timers.select(Timers.fireAt.min()).firstOrNull()?.get(Timers.fireAt.min())
+    }
+
+    private companion object {
+        val headerJson = Json
+        val headerSerializer = MapSerializer(String.serializer(), String.serializer())
+    }
+}

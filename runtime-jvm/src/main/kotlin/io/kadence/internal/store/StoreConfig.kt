@@ -1,0 +1,51 @@
+package io.kadence.internal.store
+
+import com.zaxxer.hikari.HikariConfig
+import com.zaxxer.hikari.HikariDataSource
+import org.flywaydb.core.Flyway
+import java.nio.file.Path
+import javax.sql.DataSource
+
+/** How to reach the database, and the pool and migrations set up for it. */
+internal class StoreConfig(
+    val jdbcUrl: String,
+    val user: String?,
+    val password: String?,
+    val poolSize: Int,
+) {
+    val isPostgres: Boolean get() = jdbcUrl.startsWith("jdbc:postgresql:")
+
+    fun dataSource(): HikariDataSource = HikariDataSource(HikariConfig().also {
+        it.jdbcUrl = jdbcUrl
+        user?.let { u -> it.username = u }
+        password?.let { p -> it.password = p }
+        it.maximumPoolSize = poolSize
+        it.minimumIdle = 1
+        it.isAutoCommit = false
+        it.transactionIsolation = "TRANSACTION_READ_COMMITTED"
+        it.poolName = "kadence"
+    })
+
+    companion object {
+        /** An H2 database in [dir]; each commit is on disk before it returns (WRITE_DELAY=0), so it survives kill -9. */
+        fun h2File(dir: Path, poolSize: Int = 8) = StoreConfig(
+            "jdbc:h2:file:${dir.toAbsolutePath().resolve("kadence")};WRITE_DELAY=0;LOCK_TIMEOUT=10000", "sa", "", poolSize,
+        )
+
+        /** A private in-memory H2 database, for tests. */
+        fun h2Memory(name: String, poolSize: Int = 8) = StoreConfig(
+            "jdbc:h2:mem:$name;DB_CLOSE_DELAY=-1;LOCK_TIMEOUT=10000", "sa", "", poolSize,
+        )
+    }
+}
+
+/** Applies the versioned schema migrations (Flyway, `db/kadence/V*__*.sql`). */
+internal fun migrate(dataSource: DataSource) {
+    Flyway.configure()
+        .dataSource(dataSource)
+        .locations("classpath:db/kadence")
+        .table("kadence_schema_history")
+        .baselineOnMigrate(false)
+        .load()
+        .migrate()
+}

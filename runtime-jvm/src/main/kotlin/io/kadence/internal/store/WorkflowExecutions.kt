@@ -1,0 +1,21 @@
+package io.kadence.internal.store
+
+import org.jetbrains.exposed.v1.core.Table
+
+internal object WorkflowExecutions : Table("workflow_executions") {
+    val runId = varchar("run_id", 64)
+    val namespace = varchar("namespace", 255)
+    val workflowId = varchar("workflow_id", 1000)
+    val workflowType = varchar("workflow_type", 1000)
+    val taskQueue = varchar("task_queue", 1000)
+    val status = varchar("status", 32)
+    val result = text("result").nullable()
+    val failure = text("failure").nullable()
+    val nextEventId = long("next_event_id")
+    val startTime = long("start_time")
+    val closeTime = long("close_time").nullable()
+    val taskFailure = text("task_failure").nullable()
+    val taskFailureCount = integer("task_failure_count")
+    val requestId = varchar("request_id", 255).nullable()
+    override val primaryKey = PrimaryKey(runId)
+}
