@@ -1,0 +1,64 @@
+package io.kadence.client
+
+import io.kadence.converter.Payloads
+import io.kadence.history.WorkflowStarted
+import io.kadence.internal.runtime.Engine
+import io.kadence.internal.spi.RunStatus
+import io.kadence.internal.spi.StartWorkflowRequest
+import io.kadence.workflow.WorkflowDefinition
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+import java.lang.reflect.Type
+import java.time.Instant
+import java.util.UUID
+
+/** Starts workflows and finds them again. Obtain it from `Kadence.client`. */
+public class KadenceClient internal constructor(private val engine: Engine) {
+    /**
+     * Starts a run of [definition] with [input]; returns once the start is durable. A duplicate
+     * workflow id of an open run throws [io.kadence.failure.WorkflowAlreadyStartedException].
+     */
+    public suspend fun <I, O> start(
+        definition: WorkflowDefinition<I, O>,
+        input: I,
+        options: WorkflowStartOptions.() -> Unit = {},
+    ): WorkflowHandle<O> {
+        val o = WorkflowStartOptions().apply(options)
+        o.validate()
+        val workflowId = o.id ?: UUID.randomUUID().toString()
+        val payload = Payloads.encode(engine.converter, input, definition.inputType, "input of workflow '$workflowId'")
+        val runId = UUID.randomUUID().toString()
+        val now = engine.clock.now()
+        val started = WorkflowStarted(
+            workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
+            namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,
+            runTimeoutMillis = o.runTimeout?.inWholeMilliseconds, taskTimeoutMillis = o.taskTimeout?.inWholeMilliseconds,
+            headers = o.headers.toMap(),
+        )
+        val result = withContext(Dispatchers.IO) {
+            engine.store.startWorkflow(StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, now))
+        }
+        return WorkflowHandle(engine, workflowId, result.runId, definition.outputType)
+    }
+
+    /** A handle on an existing workflow (its current run, or [runId]) whose result is decoded as [definition]'s output. */
+    public fun <O> handle(definition: WorkflowDefinition<*, O>, workflowId: String, runId: String? = null): WorkflowHandle<O> =
+        WorkflowHandle(engine, workflowId, runId, definition.outputType)
+
+    /** A handle on an existing workflow whose result is decoded as [resultType]. */
+    public fun <O> handle(workflowId: String, resultType: Type, runId: String? = null): WorkflowHandle<O> =
+        WorkflowHandle(engine, workflowId, runId, resultType)
+
+    /** Runs of this namespace, newest first, optionally only those with [status] or of [workflowType]. */
+    public suspend fun list(status: WorkflowStatus? = null, workflowType: String? = null, limit: Int = 100): List<WorkflowSummary> =
+        withContext(Dispatchers.IO) {
+            engine.store.listRuns(engine.namespace, status?.let { RunStatus.valueOf(it.name) }, workflowType, limit).map {
+                WorkflowSummary(it.workflowId, it.runId, it.workflowType, WorkflowStatus.valueOf(it.status.name),
+                    Instant.ofEpochMilli(it.startTime), it.closeTime?.let(Instant::ofEpochMilli))
+            }
+        }
+
+    /** How many runs of this namespace have [status] (all when null). */
+    public suspend fun count(status: WorkflowStatus? = null, workflowType: String? = null): Int =
+        list(status, workflowType, Int.MAX_VALUE).size
+}

@@ -1,0 +1,122 @@
+package io.kadence.client
+
+import io.kadence.failure.Failures
+import io.kadence.failure.KadenceTimeoutException
+import io.kadence.failure.WorkflowFailedException
+import io.kadence.failure.WorkflowNotFoundException
+import io.kadence.history.HistoryEvent
+import io.kadence.internal.runtime.Engine
+import io.kadence.internal.spi.RunRecord
+import io.kadence.internal.spi.RunStatus
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.flow
+import kotlinx.coroutines.flow.flowOn
+import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
+import java.lang.reflect.Type
+import java.time.Instant
+import kotlin.time.Duration
+
+/**
+ * A handle on one workflow run: wait for its result, look at it, cancel or terminate it.
+ * Handles are cheap values; every call reads the store.
+ */
+public class WorkflowHandle<O> internal constructor(
+    private val engine: Engine,
+    public val workflowId: String,
+    /** The run this handle points at; null means the current (latest) run of [workflowId]. */
+    public val runId: String?,
+    private val resultType: Type,
+) {
+    private suspend fun <T> io(block: () -> T): T = withContext(Dispatchers.IO) { block() }
+
+    private suspend fun run(): RunRecord = io { engine.store.findRun(engine.namespace, workflowId, runId) }
+        ?: throw WorkflowNotFoundException(workflowId, runId)
+
+    /**
+     * Suspends until the run closes and returns its result. Throws [WorkflowFailedException] when it
+     * failed, was canceled, terminated or timed out (the cause says which and why).
+     */
+    public suspend fun result(): O {
+        while (true) {
+            val r = run()
+            if (r.status != RunStatus.RUNNING) return decodeOutcome(r)
+            val signal = engine.closeSignal(r.runId)
+            try {
+                // Re-check after registering, then wait for the hint; poll now and then for other processes.
+                val again = run()
+                if (again.status != RunStatus.RUNNING) return decodeOutcome(again)
+                withTimeoutOrNull(1_000) { signal.await() }
+            } finally {
+                engine.forgetCloseSignal(r.runId, signal)
+            }
+        }
+    }
+
+    /** Like [result], but throws [KadenceTimeoutException] when the run is still open after [timeout]. */
+    public suspend fun result(timeout: Duration): O = try {
+        withTimeout(timeout) { result() }
+    } catch (e: kotlinx.coroutines.TimeoutCancellationException) {
+        throw KadenceTimeoutException("workflow '$workflowId' did not close within $timeout")
+    }
+
+    @Suppress("UNCHECKED_CAST")
+    private fun decodeOutcome(r: RunRecord): O {
+        if (r.status == RunStatus.COMPLETED) {
+            if (resultType == Unit::class.java || resultType == Void.TYPE) return Unit as O
+            return engine.converter.decode(r.result ?: "null", resultType) as O
+        }
+        val cause = r.failure?.let { Failures.fromInfo(it) }
+        throw WorkflowFailedException(r.workflowId, r.runId, r.workflowType, r.status.name, cause)
+    }
+
+    /** Status, pending activities and timers, and the last workflow task failure of the run. */
+    public suspend fun describe(): WorkflowDescription {
+        val r = run()
+        val activities = io { engine.store.pendingActivities(r.runId) }
+        val timers = io { engine.store.pendingTimers(r.runId) }
+        return WorkflowDescription(
+            workflowId = r.workflowId, runId = r.runId, workflowType = r.workflowType, taskQueue = r.taskQueue,
+            status = WorkflowStatus.valueOf(r.status.name),
+            startTime = Instant.ofEpochMilli(r.startTime), closeTime = r.closeTime?.let(Instant::ofEpochMilli),
+            historyLength = r.nextEventId - 1,
+            pendingActivities = activities.map {
+                PendingActivity(it.seq, it.activityType, it.attempt, it.running, it.cancelRequested, it.lastFailure?.message,
+                    Instant.ofEpochMilli(it.nextAttemptAt))
+            },
+            pendingTimers = timers.map { PendingTimer(it.seq, Instant.ofEpochMilli(it.fireAt)) },
+            lastWorkflowTaskFailure = r.taskFailure,
+            workflowTaskFailures = r.taskFailureCount,
+        )
+    }
+
+    /** The run's history, event by event, read in pages. */
+    public fun history(): Flow<HistoryEvent> = flow {
+        val id = run().runId
+        var from = 1L
+        while (true) {
+            val page = engine.store.readHistory(id, from)
+            if (page.isEmpty()) break
+            page.forEach { emit(it) }
+            from = page.last().eventId + 1
+            if (page.size < 1000) break
+        }
+    }.flowOn(Dispatchers.IO)
+
+    /**
+     * Asks the run to cancel: its code sees a `CancellationException` at its next suspension, may
+     * clean up inside `withContext(NonCancellable)`, and decides how it ends.
+     */
+    public suspend fun cancel(reason: String? = null) {
+        io { engine.store.requestCancel(engine.namespace, workflowId, runId, reason, engine.clock.now()) }
+    }
+
+    /** Closes the run at once, running no more workflow code; its activities are abandoned. */
+    public suspend fun terminate(reason: String? = null) {
+        io { engine.store.terminate(engine.namespace, workflowId, runId, reason, engine.clock.now()) }
+    }
+
+    override fun toString(): String = "WorkflowHandle($workflowId${runId?.let { "/$it" } ?: ""})"
+}

@@ -1,0 +1,133 @@
+package io.kadence.internal.runtime
+
+import io.kadence.activity.ActivityCanceledException
+import io.kadence.activity.ActivityContext
+import io.kadence.converter.Payloads
+import io.kadence.failure.ApplicationFailure
+import io.kadence.failure.Failures
+import io.kadence.failure.StaleTaskException
+import io.kadence.history.FailureInfo
+import io.kadence.internal.engine.ActivitySignature
+import io.kadence.internal.spi.ActivityTaskLease
+import io.kadence.internal.spi.RetryDecider
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.ThreadContextElement
+import kotlinx.coroutines.currentCoroutineContext
+import kotlinx.coroutines.job
+import kotlinx.coroutines.runInterruptible
+import kotlinx.coroutines.withContext
+import org.slf4j.LoggerFactory
+import java.lang.reflect.InvocationTargetException
+import java.lang.reflect.Method
+import kotlin.coroutines.CoroutineContext
+import kotlin.coroutines.intrinsics.suspendCoroutineUninterceptedOrReturn
+
+/** An activity implementation method bound to its object. */
+internal class ActivityBinding(val target: Any, val method: Method, val signature: ActivitySignature)
+
+/**
+ * Runs one activity attempt and reports its outcome: the result, a failure (retried per the
+ * retry policy, or final), or an acknowledged cancellation. Late reports from an attempt that
+ * lost its lease are rejected by the store and dropped here.
+ */
+internal class ActivityTaskRunner(
+    private val engine: Engine,
+    private val workerId: String,
+    private val taskQueue: String,
+    private val activities: Map<String, ActivityBinding>,
+    private val blockingContext: CoroutineContext,
+    private val shuttingDown: () -> Boolean,
+) {
+    private val log = LoggerFactory.getLogger(ActivityTaskRunner::class.java)
+    private val running = java.util.concurrent.ConcurrentHashMap.newKeySet<ActivityContextImpl>()
+
+    /** Tells every running activity that the worker is shutting down. */
+    fun cancelAll(reason: String) = running.forEach { it.cancel(reason) }
+
+    suspend fun handle(lease: ActivityTaskLease) {
+        val binding = activities[lease.activityType]
+        if (binding == null) {
+            val failure = FailureInfo(
+                "activity type '${lease.activityType}' is not registered on worker $workerId (task queue '$taskQueue'); registered: ${activities.keys.sorted()}",
+                "ActivityTypeNotRegistered",
+            )
+            report { engine.store.failActivityTask(lease, failure, retryAt(lease, failure), engine.clock.now()) }
+            return
+        }
+        val ctx = ActivityContextImpl(engine, lease, shuttingDown)
+        running += ctx
+        try {
+            val result = try {
+                withContext(ctx + ActivityThreadBinding(ctx)) {
+                    ctx.job = currentCoroutineContext().job
+                    invoke(binding, lease)
+                }
+            } catch (e: Throwable) {
+                if (e is Error && e !is OutOfMemoryError && e !is StackOverflowError && e !is AssertionError) throw e
+                onFailure(lease, ctx, e)
+                return
+            }
+            val encoded = try {
+                Payloads.encode(engine.converter, result, binding.signature.resultType, "result of activity '${lease.activityType}' (seq ${lease.seq}) of workflow '${lease.workflowId}'")
+            } catch (e: Exception) {
+                onFailure(lease, ctx, e)
+                return
+            }
+            report { engine.store.completeActivityTask(lease, encoded, engine.clock.now()) }
+        } finally {
+            running -= ctx
+        }
+    }
+
+    private suspend fun invoke(binding: ActivityBinding, lease: ActivityTaskLease): Any? {
+        val sig = binding.signature
+        val args = Payloads.decodeArgs(engine.converter, lease.input, sig.parameterTypes, "input of activity '${lease.activityType}'")
+        return if (sig.isSuspend) {
+            suspendCoroutineUninterceptedOrReturn<Any?> { cont -> unwrap { binding.method.invoke(binding.target, *args.toTypedArray(), cont) } }
+        } else {
+            runInterruptible(blockingContext) { unwrap { binding.method.invoke(binding.target, *args.toTypedArray()) } }
+        }
+    }
+
+    private inline fun <T> unwrap(block: () -> T): T = try {
+        block()
+    } catch (e: InvocationTargetException) {
+        throw e.targetException
+    }
+
+    private fun onFailure(lease: ActivityTaskLease, ctx: ActivityContextImpl, e: Throwable) {
+        val now = engine.clock.now()
+        if ((e is CancellationException || e is ActivityCanceledException) && ctx.isCancelRequested) {
+            if (shuttingDown()) {
+                // Shutting down is not a cancel request: the attempt failed and is retried elsewhere.
+                val failure = FailureInfo("worker $workerId shut down while the activity ran", "WorkerShutdown")
+                report { engine.store.failActivityTask(lease, failure, retryAt(lease, failure), now) }
+            } else {
+                report { engine.store.cancelActivityTask(lease, now) }
+            }
+            return
+        }
+        val failure = Failures.toInfo(if (e is CancellationException && e !is ActivityCanceledException) ApplicationFailure(e.message ?: "canceled", "Canceled") else e)
+        if (failure.nonRetryable || e !is ApplicationFailure) log.debug("activity {} attempt {} failed", lease.activityType, lease.attempt, e)
+        report { engine.store.failActivityTask(lease, failure, retryAt(lease, failure), now) }
+    }
+
+    private fun retryAt(lease: ActivityTaskLease, failure: FailureInfo): Long? =
+        RetryDecider.nextAttemptAt(lease.options.retry, lease.attempt, failure, engine.clock.now(), lease.scheduleToCloseDeadline)
+
+    private inline fun report(block: () -> Unit) {
+        try {
+            block()
+        } catch (e: StaleTaskException) {
+            log.info("dropped a late activity report: {}", e.message)
+        }
+    }
+}
+
+/** Makes [ActivityContext.current] work on whatever thread the activity's coroutine runs. */
+private class ActivityThreadBinding(private val ctx: ActivityContext) : ThreadContextElement<ActivityContext?> {
+    companion object Key : CoroutineContext.Key<ActivityThreadBinding>
+    override val key: CoroutineContext.Key<*> get() = Key
+    override fun updateThreadContext(context: CoroutineContext): ActivityContext? = ActivityContext.ThreadBinding.bind(ctx)
+    override fun restoreThreadContext(context: CoroutineContext, oldState: ActivityContext?) { ActivityContext.ThreadBinding.bind(oldState) }
+}

@@ -1,0 +1,66 @@
+package io.kadence.internal.runtime
+
+import io.kadence.converter.DataConverter
+import io.kadence.internal.spi.HistoryStore
+import io.kadence.internal.spi.StoreListener
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.cancel
+import java.util.concurrent.ConcurrentHashMap
+import java.util.concurrent.CopyOnWriteArrayList
+
+/**
+ * What the client, the workers and the background services of one Kadence instance share: the
+ * store, the clock, the converter, and the routing of the store's wake-up hints.
+ */
+internal class Engine(
+    val store: HistoryStore,
+    val clock: EngineClock,
+    val converter: DataConverter,
+    val namespace: String,
+    val identity: String,
+) : StoreListener, AutoCloseable {
+    val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+    private val pollers = CopyOnWriteArrayList<TaskPoller<*>>()
+    private val closeWaiters = ConcurrentHashMap<String, CompletableDeferred<Unit>>()
+    val timerWake = WakeSignal()
+    val timerService = TimerService(this)
+
+    init {
+        store.listener = this
+    }
+
+    fun register(poller: TaskPoller<*>) { pollers += poller }
+    fun unregister(poller: TaskPoller<*>) { pollers -= poller }
+
+    /** True when no worker of this instance is polling or running a task (for the virtual clock). */
+    fun workersIdle(): Boolean = pollers.all { it.isIdle }
+
+    fun wakeAllPollers() = pollers.forEach { it.wake() }
+
+    /** A deferred completed when [runId] closes (hint only: callers re-check the store). */
+    fun closeSignal(runId: String): CompletableDeferred<Unit> = closeWaiters.computeIfAbsent(runId) { CompletableDeferred() }
+    fun forgetCloseSignal(runId: String, d: CompletableDeferred<Unit>) { closeWaiters.remove(runId, d) }
+
+    override fun workflowTaskReady(namespace: String, taskQueue: String) {
+        pollers.forEach { if (it.kind == TaskPoller.Kind.WORKFLOW && it.taskQueue == taskQueue && it.namespace == namespace) it.wake() }
+    }
+
+    override fun activityTaskReady(namespace: String, taskQueue: String) {
+        pollers.forEach { if (it.kind == TaskPoller.Kind.ACTIVITY && it.taskQueue == taskQueue && it.namespace == namespace) it.wake() }
+    }
+
+    override fun timerScheduled(fireAt: Long) = timerWake.signal()
+
+    override fun runClosed(runId: String) {
+        closeWaiters.remove(runId)?.complete(Unit)
+    }
+
+    override fun close() {
+        timerService.stop()
+        scope.cancel()
+        store.close()
+    }
+}

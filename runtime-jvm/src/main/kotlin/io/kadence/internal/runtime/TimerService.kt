@@ -1,0 +1,59 @@
+package io.kadence.internal.runtime
+
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.launch
+import org.slf4j.LoggerFactory
+
+/**
+ * Fires due timers and times out expired activity attempts. On the real clock it sleeps until the
+ * next timer (or a hint that an earlier one was created), waking at least every [leaseCheckMillis]
+ * to look for expired leases. On a virtual clock it also moves time: when no worker is busy and
+ * nothing is runnable, it jumps to the next timer or visibility time.
+ */
+internal class TimerService(private val engine: Engine, private val leaseCheckMillis: Long = 200) {
+    private val log = LoggerFactory.getLogger(TimerService::class.java)
+    private var job: Job? = null
+
+    @Synchronized
+    fun start() {
+        if (job != null) return
+        job = engine.scope.launch { run() }
+    }
+
+    fun stop() { job?.cancel() }
+
+    private suspend fun run() {
+        val store = engine.store
+        val clock = engine.clock
+        while (kotlinx.coroutines.currentCoroutineContext().isActive) {
+            try {
+                val now = clock.now()
+                var worked = store.fireDueTimers(now, 500)
+                worked += store.expireActivities(now, 200)
+                if (worked > 0) continue
+                if (clock is VirtualClock) {
+                    if (engine.workersIdle() && !store.hasRunnableTasks(now)) {
+                        val next = store.nextWakeTime(now)
+                        if (next != null && next > now && engine.workersIdle()) {
+                            clock.advanceTo(next)
+                            engine.wakeAllPollers()
+                            continue
+                        }
+                    }
+                    engine.timerWake.await(5)
+                } else {
+                    val next = store.nextTimerDue()
+                    val wait = if (next == null) leaseCheckMillis else (next - clock.now()).coerceIn(0, leaseCheckMillis)
+                    if (wait > 0) engine.timerWake.await(wait)
+                }
+            } catch (e: kotlinx.coroutines.CancellationException) {
+                throw e
+            } catch (e: Exception) {
+                log.warn("timer service: ${e.message}; retrying", e)
+                delay(100)
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package io.kadence.internal.runtime
+
+import io.kadence.failure.IllegalWorkflowStateException
+import io.kadence.failure.StaleTaskException
+import io.kadence.internal.engine.WorkflowExecutor
+import io.kadence.internal.spi.WorkflowTaskLease
+import io.kadence.workflow.WorkflowDefinition
+import org.slf4j.LoggerFactory
+import java.util.concurrent.ConcurrentHashMap
+
+/**
+ * Runs workflow tasks: finds the run in the cache or replays it, runs the task over its new
+ * inputs, and commits the result in one transaction. A task that fails (non-determinism, an
+ * unregistered type, a bug, blocked workflow code) is recorded on the run and retried with
+ * back-off; the workflow itself stays open.
+ */
+internal class WorkflowTaskRunner(
+    private val engine: Engine,
+    private val workerId: String,
+    private val taskQueue: String,
+    private val definitions: Map<String, WorkflowDefinition<Any?, Any?>>,
+    private val cache: WorkflowCache,
+    private val deadlockMillis: Long,
+) {
+    private val log = LoggerFactory.getLogger(WorkflowTaskRunner::class.java)
+    private val running = ConcurrentHashMap<Thread, Long>()
+    private val blocked = ConcurrentHashMap.newKeySet<Thread>()
+
+    fun handle(lease: WorkflowTaskLease) {
+        val run = lease.run
+        val definition = definitions[run.workflowType]
+        if (definition == null) {
+            fail(lease, "workflow type '${run.workflowType}' is not registered on worker $workerId (task queue '$taskQueue'); " +
+                "registered: ${definitions.keys.sorted()}. The task is retried until a worker that has it polls this queue")
+            return
+        }
+        var executor: WorkflowExecutor? = null
+        val thread = Thread.currentThread()
+        running[thread] = System.nanoTime()
+        try {
+            executor = cache.take(run.runId)?.takeIf { it.nextEventId == run.nextEventId }
+                ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(engine.store.readHistory(run.runId)) }
+            val events = executor.runTask(lease.inbox.map { it.attributes }, engine.clock.now(), workerId)
+            checkNotBlocked(thread, run.runId, run.workflowId)
+            engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now())
+            if (!executor.isClosed) cache.put(executor)
+        } catch (e: StaleTaskException) {
+            log.debug("dropped stale workflow task: {}", e.message)
+        } catch (e: Throwable) {
+            if (e is Error && e !is StackOverflowError && e !is OutOfMemoryError && e !is AssertionError) throw e
+            val blockedError = if (blocked.remove(thread)) blockedFailure(run.runId, run.workflowId) else null
+            val failure = blockedError ?: e
+            log.warn("workflow task of '{}' (run {}) failed: {}", run.workflowId, run.runId, failure.toString())
+            fail(lease, describe(failure))
+        } finally {
+            running.remove(thread)
+            blocked.remove(thread)
+            Thread.interrupted() // clear an interrupt from the watchdog
+        }
+    }
+
+    private fun checkNotBlocked(thread: Thread, runId: String, workflowId: String) {
+        if (blocked.remove(thread)) throw blockedFailure(runId, workflowId)
+    }
+
+    private fun blockedFailure(runId: String, workflowId: String) = IllegalWorkflowStateException(
+        "workflow '$workflowId' (run $runId) blocked its workflow thread for more than ${deadlockMillis}ms: " +
+            "do not call Thread.sleep, runBlocking, locks or blocking I/O in workflow code; use sleep()/delay() and activities",
+    )
+
+    /** Called periodically by the worker: interrupts workflow code that holds its thread too long. */
+    fun checkDeadlocks() {
+        val now = System.nanoTime()
+        for ((thread, started) in running) {
+            if ((now - started) / 1_000_000 > deadlockMillis && blocked.add(thread)) thread.interrupt()
+        }
+    }
+
+    private fun describe(e: Throwable): String = buildString {
+        append(e.javaClass.simpleName).append(": ").append(e.message)
+        e.stackTrace.take(12).forEach { append("\n\tat ").append(it) }
+    }
+
+    private fun fail(lease: WorkflowTaskLease, message: String) {
+        val attempt = lease.run.taskFailureCount
+        val backoff = (1000L shl attempt.coerceAtMost(6)).coerceAtMost(60_000)
+        try {
+            engine.store.failWorkflowTask(lease, message, engine.clock.now() + backoff)
+        } catch (e: Exception) {
+            log.warn("could not record workflow task failure of run {}: {}", lease.run.runId, e.message)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.kadence.worker
+
+import io.kadence.failure.InvalidArgumentException
+import io.kadence.internal.engine.ActivityMethods
+import io.kadence.internal.runtime.ActivityBinding
+import io.kadence.internal.runtime.ActivityTaskRunner
+import io.kadence.internal.runtime.Engine
+import io.kadence.internal.runtime.TaskPoller
+import io.kadence.internal.runtime.WorkflowCache
+import io.kadence.internal.runtime.WorkflowTaskRunner
+import io.kadence.workflow.WorkflowDefinition
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.SupervisorJob
+import kotlinx.coroutines.asCoroutineDispatcher
+import kotlinx.coroutines.cancel
+import kotlinx.coroutines.launch
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.isActive
+import kotlinx.coroutines.runBlocking
+import java.util.concurrent.Executors
+import java.util.concurrent.atomic.AtomicInteger
+
+/**
+ * Polls one task queue and runs the workflows and activities registered on it. Register
+ * everything, then [start]; [close] stops polling, tells running activities, and waits for them
+ * up to the grace period.
+ */
+public class Worker internal constructor(
+    private val engine: Engine,
+    public val taskQueue: String,
+    private val options: WorkerOptions,
+) : AutoCloseable {
+    private val workflows = LinkedHashMap<String, WorkflowDefinition<Any?, Any?>>()
+    private val activities = LinkedHashMap<String, ActivityBinding>()
+    private val workerId = "${engine.identity}/$taskQueue/${ids.incrementAndGet()}"
+    @Volatile private var shuttingDown = false
+    private var started = false
+    private val scope = CoroutineScope(SupervisorJob(engine.scope.coroutineContext[kotlinx.coroutines.Job]) + kotlinx.coroutines.Dispatchers.Default)
+    private val workflowThreads = Executors.newFixedThreadPool(options.maxConcurrentWorkflowTasks) { r ->
+        Thread(r, "kadence-workflow-$taskQueue").apply { isDaemon = true }
+    }
+    private val activityThreads = Executors.newCachedThreadPool { r -> Thread(r, "kadence-activity-$taskQueue").apply { isDaemon = true } }
+    private var workflowPoller: TaskPoller<*>? = null
+    private var activityPoller: TaskPoller<*>? = null
+    private var activityRunner: ActivityTaskRunner? = null
+
+    /** Registers a workflow type; its name must be unique on this worker. */
+    @Suppress("UNCHECKED_CAST")
+    public fun register(definition: WorkflowDefinition<*, *>): Worker = apply {
+        check(!started) { "register workflows before start()" }
+        if (definition.name in workflows) throw InvalidArgumentException("workflow type '${definition.name}' is already registered on this worker")
+        workflows[definition.name] = definition as WorkflowDefinition<Any?, Any?>
+    }
+
+    /**
+     * Registers [implementation] for every method of the activity interface [iface] (suspend or
+     * blocking); each method is an activity type named after the method.
+     */
+    public fun <T : Any> registerActivities(iface: Class<T>, implementation: T): Worker = apply {
+        check(!started) { "register activities before start()" }
+        if (!iface.isInterface) throw InvalidArgumentException("${iface.name} is not an interface: register activities by their interface")
+        for (m in iface.methods) {
+            if (m.declaringClass == Any::class.java) continue
+            val sig = ActivityMethods.signature(m, requireSuspend = false)!!
+            if (sig.name in activities) throw InvalidArgumentException("activity type '${sig.name}' is registered twice on this worker (${iface.simpleName}.${m.name})")
+            activities[sig.name] = ActivityBinding(implementation, m.also { it.isAccessible = true }, sig)
+        }
+    }
+
+    /** Registers activities by reified interface: `activities<FileActivities>(impl)`. */
+    public inline fun <reified T : Any> activities(implementation: T): Worker = registerActivities(T::class.java, implementation)
+
+    /** Starts polling. */
+    public fun start(): Worker = apply {
+        check(!started) { "worker already started" }
+        options.validate()
+        started = true
+        if (workflows.isNotEmpty()) {
+            val runner = WorkflowTaskRunner(engine, workerId, taskQueue, workflows.toMap(), WorkflowCache(options.workflowCacheSize),
+                options.deadlockDetectionTimeout.inWholeMilliseconds)
+            val poller = TaskPoller(
+                TaskPoller.Kind.WORKFLOW, engine.namespace, taskQueue, options.maxConcurrentWorkflowTasks,
+                workflowThreads.asCoroutineDispatcher(), options.maxPollInterval.inWholeMilliseconds,
+                poll = { max -> engine.store.pollWorkflowTasks(engine.namespace, taskQueue, workerId, max, options.workflowTaskTimeout.inWholeMilliseconds, engine.clock.now()) },
+                handle = { lease -> runner.handle(lease) },
+            )
+            workflowPoller = poller
+            engine.register(poller)
+            poller.start(scope)
+            scope.launch {
+                while (isActive) {
+                    delay(options.deadlockDetectionTimeout.inWholeMilliseconds / 4 + 1)
+                    runner.checkDeadlocks()
+                }
+            }
+        }
+        if (activities.isNotEmpty()) {
+            val runner = ActivityTaskRunner(engine, workerId, taskQueue, activities.toMap(), activityThreads.asCoroutineDispatcher()) { shuttingDown }
+            activityRunner = runner
+            val poller = TaskPoller(
+                TaskPoller.Kind.ACTIVITY, engine.namespace, taskQueue, options.maxConcurrentActivities,
+                kotlinx.coroutines.Dispatchers.Default, options.maxPollInterval.inWholeMilliseconds,
+                poll = { max -> engine.store.pollActivityTasks(engine.namespace, taskQueue, workerId, max, engine.clock.now()) },
+                handle = { lease -> runner.handle(lease) },
+            )
+            activityPoller = poller
+            engine.register(poller)
+            poller.start(scope)
+        }
+        engine.timerService.start()
+    }
+
+    /** Stops polling, tells running activities the worker is shutting down, and waits for tasks to finish. */
+    override fun close() {
+        if (shuttingDown) return
+        shuttingDown = true
+        workflowPoller?.stopPolling()
+        activityPoller?.stopPolling()
+        runBlocking {
+            val grace = options.shutdownGracePeriod.inWholeMilliseconds
+            workflowPoller?.drain(grace)
+            if (activityPoller?.drain(grace / 2) == false) {
+                activityRunner?.cancelAll("the worker is shutting down")
+                activityPoller?.drain(grace / 2)
+            }
+        }
+        workflowPoller?.let(engine::unregister)
+        activityPoller?.let(engine::unregister)
+        scope.cancel()
+        workflowThreads.shutdownNow()
+        activityThreads.shutdownNow()
+    }
+
+    private companion object {
+        val ids = AtomicInteger()
+    }
+}

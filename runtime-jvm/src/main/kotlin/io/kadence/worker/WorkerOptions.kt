@@ -1,0 +1,35 @@
+package io.kadence.worker
+
+import io.kadence.failure.InvalidArgumentException
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+
+/** Limits and tuning of one worker. */
+public class WorkerOptions {
+    /** Workflow tasks run at once. */
+    public var maxConcurrentWorkflowTasks: Int = 16
+
+    /** Activity attempts run at once. */
+    public var maxConcurrentActivities: Int = 64
+
+    /** Runs kept in memory between tasks; 0 replays every task from history. */
+    public var workflowCacheSize: Int = 1000
+
+    /** How long a worker holds a workflow task before another may take it over. */
+    public var workflowTaskTimeout: Duration = 10.seconds
+
+    /** Workflow code holding its thread longer than this fails its task as blocked. */
+    public var deadlockDetectionTimeout: Duration = 1.seconds
+
+    /** Longest wait between polls when no hint arrives (hints normally wake pollers at once). */
+    public var maxPollInterval: Duration = 1.seconds
+
+    /** How long [Worker.close] waits for running tasks before cancelling activities. */
+    public var shutdownGracePeriod: Duration = 10.seconds
+
+    internal fun validate() {
+        if (maxConcurrentWorkflowTasks < 1) throw InvalidArgumentException("maxConcurrentWorkflowTasks must be >= 1")
+        if (maxConcurrentActivities < 1) throw InvalidArgumentException("maxConcurrentActivities must be >= 1")
+        if (workflowCacheSize < 0) throw InvalidArgumentException("workflowCacheSize must be >= 0")
+    }
+}
