@@ -66,7 +66,7 @@ public class WorkflowExecutor(
         private set
 
     /** Re-executes recorded [events] (which must continue this executor's history). */
-    public fun replay(events: List<HistoryEvent>) {
+    public fun replay(events: List<HistoryEvent>): Unit = loop.owned {
         isReplaying = true
         try {
             for (e in events) {
@@ -97,7 +97,7 @@ public class WorkflowExecutor(
      * append: the inputs, the task boundary, then the commands produced. Throws when the task
      * fails (the executor must then be discarded).
      */
-    public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): List<HistoryEvent> {
+    public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): List<HistoryEvent> = loop.owned {
         val out = ArrayList<HistoryEvent>(inputs.size + 4)
         for (a in inputs) {
             val e = HistoryEvent(nextEventId++, time, a)
@@ -111,7 +111,7 @@ public class WorkflowExecutor(
             out += HistoryEvent(nextEventId++, time, c)
             if (c is WorkflowCompleted || c is WorkflowFailed || c is WorkflowCanceled) isClosed = true
         }
-        return out
+        out
     }
 
     private fun apply(e: HistoryEvent) {

@@ -22,7 +22,6 @@ internal class WorkflowLoop(private val timers: DurableTimers) : CoroutineDispat
 
     /** The thread draining the loop right now, or null between workflow tasks. */
     @Volatile var owner: Thread? = null
-        private set
 
     /** Set when workflow code was seen running on a thread other than the loop's. */
     @Volatile var escapedTo: String? = null
@@ -38,17 +37,22 @@ internal class WorkflowLoop(private val timers: DurableTimers) : CoroutineDispat
         queue.add(block)
     }
 
-    /** Runs queued work on the calling thread until nothing is runnable. */
-    fun runUntilIdle() {
+    /** Runs [block] as the loop's owner: only the owner may resume workflow coroutines or issue commands. */
+    inline fun <T> owned(block: () -> T): T {
         owner = Thread.currentThread()
         try {
-            while (true) {
-                val next = queue.poll() ?: break
-                next.run()
-                if (escapedTo != null) break
-            }
+            return block()
         } finally {
             owner = null
+        }
+    }
+
+    /** Runs queued work on the owner thread until nothing is runnable. */
+    fun runUntilIdle() {
+        while (true) {
+            val next = queue.poll() ?: break
+            next.run()
+            if (escapedTo != null) break
         }
     }
 

@@ -1,6 +1,7 @@
 package io.kadence.internal.runtime
 
 import kotlinx.coroutines.Job
+import kotlinx.coroutines.cancelAndJoin
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.isActive
 import kotlinx.coroutines.launch
@@ -22,7 +23,10 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         job = engine.scope.launch { run() }
     }
 
-    fun stop() { job?.cancel() }
+    fun stop() {
+        val j = job ?: return
+        kotlinx.coroutines.runBlocking { j.cancelAndJoin() }
+    }
 
     private suspend fun run() {
         val store = engine.store

@@ -9,7 +9,7 @@ internal object WorkflowExecutions : Table("workflow_executions") {
     val workflowType = varchar("workflow_type", 1000)
     val taskQueue = varchar("task_queue", 1000)
     val status = varchar("status", 32)
-    val result = text("result").nullable()
+    val result = text("result_payload").nullable()
     val failure = text("failure").nullable()
     val nextEventId = long("next_event_id")
     val startTime = long("start_time")
