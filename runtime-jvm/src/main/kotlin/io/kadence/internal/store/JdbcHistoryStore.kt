@@ -82,7 +82,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         })
     }
 
-    override fun close() = dataSource.close()
+    private val notifications: PgNotifications? = if (config.isPostgres) PgNotifications(config) { listener } else null
+
+    override fun close() {
+        notifications?.close()
+        dataSource.close()
+    }
 
     /** Hints gathered inside a transaction, given to the listener only after it committed. */
     private class Hints {
@@ -97,7 +102,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         var hints = Hints()
         val result = transaction(db) {
             hints = Hints()
-            block(hints)
+            block(hints).also { if (notifications != null) notifyOtherProcesses(hints) }
         }
         val l = listener
         hints.workflowQueues.forEach { (ns, q) -> l.workflowTaskReady(ns, q) }
@@ -105,6 +110,24 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         hints.earliestTimer?.let { l.timerScheduled(it) }
         hints.closedRuns.forEach { l.runClosed(it) }
         return result
+    }
+
+    /** Sends the hints to other processes; PostgreSQL delivers them only if the transaction commits. */
+    private fun JdbcTransaction.notifyOtherProcesses(hints: Hints) {
+        val payloads = ArrayList<String>()
+        hints.workflowQueues.forEach { (ns, q) -> payloads += PgNotifications.workflowHint(ns, q) }
+        hints.activityQueues.forEach { (ns, q) -> payloads += PgNotifications.activityHint(ns, q) }
+        hints.earliestTimer?.let { payloads += PgNotifications.timerHint(it) }
+        hints.closedRuns.forEach { payloads += PgNotifications.closedHint(it) }
+        if (payloads.isEmpty()) return
+        val jdbc = connection.connection as java.sql.Connection
+        jdbc.prepareStatement("SELECT pg_notify(?, ?)").use { stmt ->
+            for (p in payloads) {
+                stmt.setString(1, PgNotifications.CHANNEL)
+                stmt.setString(2, p)
+                stmt.executeQuery().close()
+            }
+        }
     }
 
     private fun <T> read(block: JdbcTransaction.() -> T): T = transaction(db, readOnly = true) { block() }
