@@ -146,6 +146,12 @@ public data class WorkflowTerminated(val reason: String?) : EventAttributes() {
     override fun describe(): String = "WorkflowTerminated: $reason"
 }
 
+/** Written by the engine when the run's run timeout or execution timeout passed; no workflow code runs after it. */
+@Serializable @SerialName("WorkflowTimedOut")
+public data class WorkflowTimedOut(val timeoutType: String) : EventAttributes() {
+    override fun describe(): String = "WorkflowTimedOut ($timeoutType)"
+}
+
 /**
  * A failure as it crosses the boundary between activities, workflows and clients: the original
  * exception's [type] (class name or application type), [message], stack trace, optional

@@ -32,7 +32,7 @@ public class KadenceClient internal constructor(private val engine: Engine) {
         val started = WorkflowStarted(
             workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,
-            runTimeoutMillis = o.runTimeout?.inWholeMilliseconds, taskTimeoutMillis = o.taskTimeout?.inWholeMilliseconds,
+            runTimeoutMillis = o.runTimeout?.inWholeMilliseconds,
             headers = o.headers.toMap(),
         )
         val result = withContext(Dispatchers.IO) {

@@ -14,14 +14,11 @@ public class WorkflowStartOptions {
     /** Makes a retried start idempotent: a start with the same id and request id returns the run already started. */
     public var requestId: String? = null
 
-    /** Limit for the whole workflow, across continue-as-new and retries (recorded; enforced from issue #3 on). */
+    /** Limit for the whole workflow; the run is closed as TIMED_OUT when it passes (continue-as-new and retries come later). */
     public var executionTimeout: Duration? = null
 
-    /** Limit for one run (recorded; enforced from issue #3 on). */
+    /** Limit for one run; the run is closed as TIMED_OUT when it passes. */
     public var runTimeout: Duration? = null
-
-    /** Limit for one workflow task: how long a worker may hold it before another may take it over. Default 10 s. */
-    public var taskTimeout: Duration? = null
 
     /** Values propagated to the workflow and its activities. */
     public val headers: MutableMap<String, String> = LinkedHashMap()
@@ -30,7 +27,8 @@ public class WorkflowStartOptions {
         id?.let { Validation.checkId("workflow id", it) }
         Validation.checkId("task queue", taskQueue)
         requestId?.let { Validation.checkId("request id", it, max = 255) }
-        taskTimeout?.let { if (!it.isPositive()) throw InvalidArgumentException("taskTimeout must be positive, was $it") }
+        executionTimeout?.let { if (!it.isPositive()) throw InvalidArgumentException("executionTimeout must be positive, was $it") }
+        runTimeout?.let { if (!it.isPositive()) throw InvalidArgumentException("runTimeout must be positive, was $it") }
     }
 }
 

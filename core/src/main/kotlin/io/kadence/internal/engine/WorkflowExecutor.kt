@@ -15,6 +15,7 @@ import io.kadence.history.WorkflowFailed
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTaskCompleted
 import io.kadence.history.WorkflowTerminated
+import io.kadence.history.WorkflowTimedOut
 import io.kadence.failure.Failures
 import io.kadence.internal.InternalKadenceApi
 import io.kadence.workflow.WorkflowDefinition
@@ -121,7 +122,7 @@ public class WorkflowExecutor(
                 cancelRequested = true
                 root?.cancel(CancellationException("cancel requested${a.reason?.let { ": $it" } ?: ""}"))
             }
-            is WorkflowTerminated -> isClosed = true
+            is WorkflowTerminated, is WorkflowTimedOut -> isClosed = true
             else -> state.applyInput(a)
         }
     }

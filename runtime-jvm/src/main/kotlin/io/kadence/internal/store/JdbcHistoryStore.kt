@@ -20,7 +20,9 @@ import io.kadence.history.WorkflowCancelRequested
 import io.kadence.history.WorkflowCanceled
 import io.kadence.history.WorkflowCompleted
 import io.kadence.history.WorkflowFailed
+import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTerminated
+import io.kadence.history.WorkflowTimedOut
 import io.kadence.internal.spi.ActivityTaskLease
 import io.kadence.internal.spi.HistoryStore
 import io.kadence.internal.spi.InboxItem
@@ -177,6 +179,14 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[leaseToken] = 0
         }
         hints.workflowQueues += request.namespace to request.taskQueue
+        runDeadline(request.started, request.now)?.let { at ->
+            Timers.insert {
+                it[runId] = request.runId
+                it[seq] = RUN_TIMEOUT_SEQ
+                it[fireAt] = at
+            }
+            hints.timer(at)
+        }
         StartResult(request.runId, created = true)
     }
 
@@ -265,17 +275,29 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     override fun terminate(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long) = write { hints ->
         val run = openRunOrThrow(namespace, workflowId, runId)
+        closeByEngine(run, WorkflowTerminated(reason), RunStatus.TERMINATED,
+            FailureInfo(reason ?: "terminated", "Terminated", FailureInfo.KIND_TERMINATED), now, hints)
+    }
+
+    /** Closes an open, locked run without running workflow code (terminate, timeout). */
+    private fun closeByEngine(run: ResultRow, event: EventAttributes, closeStatus: RunStatus, failureInfo: FailureInfo, now: Long, hints: Hints) {
         val id = run[WorkflowExecutions.runId]
         val eventId = run[WorkflowExecutions.nextEventId]
-        appendEvents(id, listOf(HistoryEvent(eventId, now, WorkflowTerminated(reason))))
+        appendEvents(id, listOf(HistoryEvent(eventId, now, event)))
         WorkflowExecutions.update({ WorkflowExecutions.runId eq id }) {
             it[nextEventId] = eventId + 1
-            it[status] = RunStatus.TERMINATED.name
+            it[status] = closeStatus.name
             it[closeTime] = now
-            it[failure] = HistoryCodec.encodeFailure(FailureInfo(reason ?: "terminated", "Terminated", FailureInfo.KIND_TERMINATED))
+            it[failure] = HistoryCodec.encodeFailure(failureInfo)
         }
         dropRunWork(id)
         hints.closedRuns += id
+    }
+
+    /** When the run must be timed out: the earlier of its run timeout and execution timeout. */
+    private fun runDeadline(started: EventAttributes, now: Long): Long? {
+        val s = started as? WorkflowStarted ?: return null
+        return listOfNotNull(s.runTimeoutMillis, s.executionTimeoutMillis).minOrNull()?.let { now + it }
     }
 
     /** Records an input for the run's next workflow task and makes sure such a task exists. */
@@ -583,10 +605,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             for ((id, seq) in due.sortedBy { it.first }) {
                 val run = lockOpenRun(id) ?: continue
                 val deleted = Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq seq) }
-                if (deleted == 1) {
+                if (deleted != 1) continue
+                if (seq == RUN_TIMEOUT_SEQ) {
+                    val message = "workflow '${run[WorkflowExecutions.workflowId]}' (run $id) timed out: its run/execution timeout passed"
+                    closeByEngine(run, WorkflowTimedOut("WORKFLOW_RUN"), RunStatus.TIMED_OUT,
+                        FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = "WORKFLOW_RUN"), now, hints)
+                } else {
                     addInput(run, TimerFired(seq), now, hints)
-                    fired++
                 }
+                fired++
             }
             fired
         }
@@ -674,6 +701,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     private companion object {
+        /** Sequence number of the timer row that enforces a run's timeout (workflow timers are numbered from 1). */
+        const val RUN_TIMEOUT_SEQ = -1L
         val headerJson = Json
         val headerSerializer = MapSerializer(String.serializer(), String.serializer())
     }
