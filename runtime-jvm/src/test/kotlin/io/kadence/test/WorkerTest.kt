@@ -7,7 +7,11 @@ import io.kadence.client.WorkflowStatus
 import io.kadence.dsl.workflow
 import io.kadence.failure.PayloadTooLargeException
 import io.kadence.workflow.activity
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.delay
+import io.kadence.workflow.activities
+import java.util.concurrent.atomic.AtomicInteger
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import java.util.concurrent.CountDownLatch
@@ -31,7 +35,38 @@ val SlowWorkflow = workflow<Int, String>("SlowWorkflow") { steps ->
     activity(SlowActivities::work, steps, ActivityOptions(startToClose = 1.minutes) { heartbeat = 30.seconds })
 }
 
+interface CountingActivities {
+    suspend fun hold(i: Int): Int
+}
+
+val FanOut = workflow<Int, Int>("FanOut") { n ->
+    val acts = activities<CountingActivities>(ActivityOptions(startToClose = 1.minutes))
+    (1..n).map { i -> async { acts.hold(i) } }.awaitAll().sum()
+}
+
 class WorkerTest {
+    @Test
+    fun `a worker never runs more activities at once than its limit`() = runBlocking {
+        TestStores.open().use { kadence ->
+            val current = AtomicInteger()
+            val peak = AtomicInteger()
+            kadence.worker("limited", TestStores.workerOptions { maxConcurrentActivities = 3 }) {
+                register(FanOut)
+                activities<CountingActivities>(object : CountingActivities {
+                    override suspend fun hold(i: Int): Int {
+                        val now = current.incrementAndGet()
+                        peak.accumulateAndGet(now) { a, b -> maxOf(a, b) }
+                        delay(30)
+                        current.decrementAndGet()
+                        return i
+                    }
+                })
+            }.start()
+            assertEquals(210, kadence.client.start(FanOut, 20) { taskQueue = "limited" }.result(30.seconds))
+            assertEquals(3, peak.get())
+        }
+    }
+
     @Test
     fun `a workflow type no worker has fails its task with a message naming it, and runs once a worker that has it appears`() = runBlocking {
         TestStores.open().use { kadence ->
