@@ -1,7 +1,6 @@
 package io.kadence.test.process
 
 import java.nio.file.Path
-import java.util.Collections
 import java.util.concurrent.TimeUnit
 import kotlin.concurrent.thread
 import kotlin.time.Duration
@@ -12,8 +11,8 @@ import kotlin.time.TimeSource
  * line by line on a thread so the test can wait for a marker line and `kill -9` the process there.
  */
 class ChildJvm private constructor(private val process: Process, private val name: String) : AutoCloseable {
-    private val lines: MutableList<String> = Collections.synchronizedList(ArrayList())
     private val lock = Object()
+    private val lines = ArrayList<String>() // guarded by lock
     @Volatile private var eof = false
 
     private val reader = thread(name = "stdout of $name", isDaemon = true) {
@@ -78,7 +77,7 @@ class ChildJvm private constructor(private val process: Process, private val nam
     /** Kills the process if it is still running (a failed test must not leave it behind). */
     override fun close() {
         if (process.isAlive) {
-            process.destroyForcibly()
+            process.toHandle().destroyForcibly()
             process.waitFor(30, TimeUnit.SECONDS)
         }
     }
