@@ -43,6 +43,10 @@ internal class WorkflowTaskRunner(
             val events = executor.runTask(lease.inbox.map { it.attributes }, engine.clock.now(), workerId)
             checkNotBlocked(thread, run.runId, run.workflowId)
             engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now())
+            if (log.isDebugEnabled) {
+                log.debug("committed workflow task of '{}' (run {}): events {}", run.workflowId, run.runId,
+                    events.joinToString { "${it.eventId} ${it.attributes::class.simpleName}" })
+            }
             if (!executor.isClosed) cache.put(executor)
         } catch (e: StaleTaskException) {
             log.debug("dropped stale workflow task: {}", e.message)
