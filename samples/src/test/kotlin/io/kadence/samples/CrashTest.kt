@@ -1,5 +1,6 @@
 package io.kadence.samples
 
+import io.kadence.testing.ChildJvm
 import org.junit.jupiter.api.Tag
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Files
@@ -82,7 +83,7 @@ class CrashTest {
             second.awaitLine(60.seconds, "'resuming'") { it == "workflow $orderId is already running (run $runId): resuming it" }
             val result = second.awaitLine(60.seconds, "the result") { it.startsWith("result: ") }
             assertEquals(
-                "result: order $orderId: reserved $sleepSeconds x espresso beans, charged 24.50 EUR, shipped to warehouse queue",
+                "result: order $orderId: reserved 2 x espresso beans, charged 24.50 EUR, shipped to warehouse queue",
                 result,
             )
             assertEquals(0, second.awaitExit(30.seconds), "exit code of the restarted run; output:\n${second.dump()}")

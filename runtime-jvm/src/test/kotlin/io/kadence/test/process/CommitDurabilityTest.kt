@@ -1,5 +1,6 @@
 package io.kadence.test.process
 
+import io.kadence.testing.ChildJvm
 import io.kadence.Kadence
 import io.kadence.client.WorkflowDescription
 import io.kadence.client.WorkflowHandle

@@ -20,7 +20,7 @@ fun main(args: Array<String>) = runBlocking {
     val opts = args.toList().chunked(2).associate { it[0].removePrefix("--") to it.getOrElse(1) { "" } }
     val dataDir = Path.of(opts["data-dir"] ?: "kadence-data")
     val orderId = opts["order"] ?: "order-1"
-    val order = Order(orderId, "espresso beans", quantity = (opts["sleep-s"] ?: "2").toInt(), cents = 2_450)
+    val order = Order(orderId, "espresso beans", quantity = 2, cents = 2_450, pauseSeconds = (opts["sleep-s"] ?: "2").toInt())
 
     Kadence.embedded(dataDir).use { kadence ->
         kadence.worker("orders", WorkerOptions().apply { workflowTaskTimeout = 2.seconds }) {

@@ -17,8 +17,8 @@ val OrderWorkflow = workflow<Order, String>("OrderWorkflow") { order ->
 
     val reserved = acts.reserve(order)
     logger.info("workflow saw reserve: $reserved")
-    logger.info("sleeping ${order.quantity}s before charging (durable timer)")
-    sleep(order.quantity.seconds)
+    logger.info("sleeping ${order.pauseSeconds}s before charging (durable timer)")
+    sleep(order.pauseSeconds.seconds)
     logger.info("woke up")
     val charged = activity(OrderActivities::charge, order, options)
     logger.info("workflow saw charge: $charged")

@@ -1,4 +1,4 @@
-package io.kadence.test.process
+package io.kadence.testing
 
 import java.nio.file.Path
 import java.util.concurrent.TimeUnit
@@ -9,8 +9,9 @@ import kotlin.time.TimeSource
 /**
  * A `main` running in a child JVM on this test's classpath, its output (stdout and stderr) read
  * line by line on a thread so the test can wait for a marker line and `kill -9` the process there.
+ * Crash tests of Kadence itself use it; so can tests of applications built on Kadence.
  */
-class ChildJvm private constructor(private val process: Process, private val name: String) : AutoCloseable {
+public class ChildJvm private constructor(private val process: Process, private val name: String) : AutoCloseable {
     private val lock = Object()
     private val lines = ArrayList<String>() // guarded by lock
     @Volatile private var eof = false
@@ -24,13 +25,13 @@ class ChildJvm private constructor(private val process: Process, private val nam
         synchronized(lock) { eof = true; lock.notifyAll() }
     }
 
-    val pid: Long get() = process.pid()
+    public val pid: Long get() = process.pid()
 
     /** Everything the process printed so far. */
-    fun output(): List<String> = synchronized(lock) { lines.toList() }
+    public fun output(): List<String> = synchronized(lock) { lines.toList() }
 
     /** Waits until a line matching [predicate] appears and returns it; fails at [timeout] or when the output ends first. */
-    fun awaitLine(timeout: Duration, what: String, predicate: (String) -> Boolean): String {
+    public fun awaitLine(timeout: Duration, what: String, predicate: (String) -> Boolean): String {
         val deadline = TimeSource.Monotonic.markNow() + timeout
         var seen = 0
         synchronized(lock) {
@@ -52,7 +53,7 @@ class ChildJvm private constructor(private val process: Process, private val nam
      * Signals through the [ProcessHandle]: `Process.destroyForcibly()` would also close the pipe and
      * lose what the process printed just before it died.
      */
-    fun kill9(): Int {
+    public fun kill9(): Int {
         check(process.toHandle().destroyForcibly()) { "could not send SIGKILL to $name" }
         check(process.waitFor(30, TimeUnit.SECONDS)) { "$name (pid $pid) survived kill -9" }
         reader.join(10_000)
@@ -61,7 +62,7 @@ class ChildJvm private constructor(private val process: Process, private val nam
     }
 
     /** Waits for the process to exit by itself; returns its exit code. */
-    fun awaitExit(timeout: Duration): Int {
+    public fun awaitExit(timeout: Duration): Int {
         if (!process.waitFor(timeout.inWholeMilliseconds, TimeUnit.MILLISECONDS)) {
             throw AssertionError("$name did not exit within $timeout; output:\n${dump()}")
         }
@@ -72,7 +73,7 @@ class ChildJvm private constructor(private val process: Process, private val nam
 
     private fun exitCodeOrNull(): Int? = if (process.isAlive) null else process.exitValue()
 
-    fun dump(): String = output().joinToString("\n") { "  | $it" }
+    public fun dump(): String = output().joinToString("\n") { "  | $it" }
 
     /** Kills the process if it is still running (a failed test must not leave it behind). */
     override fun close() {
@@ -82,9 +83,9 @@ class ChildJvm private constructor(private val process: Process, private val nam
         }
     }
 
-    companion object {
+    public companion object {
         /** The classpath of this test run: Surefire's real test classpath, or the JVM's own when run elsewhere. */
-        val testClasspath: String = System.getProperty("surefire.test.class.path")?.takeIf { it.isNotBlank() }
+        public val testClasspath: String = System.getProperty("surefire.test.class.path")?.takeIf { it.isNotBlank() }
             ?: System.getProperty("java.class.path")
 
         /** The `java` launcher of this JVM, so the child runs on the same JDK. */
@@ -92,7 +93,7 @@ class ChildJvm private constructor(private val process: Process, private val nam
             ?: Path.of(System.getProperty("java.home"), "bin", "java").toString()
 
         /** Starts `java [jvmArgs] -cp <test classpath> [mainClass] [args]` in [workDir]. */
-        fun start(name: String, mainClass: String, args: List<String>, workDir: Path, jvmArgs: List<String> = emptyList()): ChildJvm {
+        public fun start(name: String, mainClass: String, args: List<String>, workDir: Path, jvmArgs: List<String> = emptyList()): ChildJvm {
             val command = listOf(javaBinary, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC") + jvmArgs +
                 listOf("-cp", testClasspath, mainClass) + args
             val process = ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start()
