@@ -540,9 +540,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .where { isHeld(lease) }.forUpdate().firstOrNull()
             ?: throw StaleTaskException("activity '${lease.activityType}' (seq ${lease.seq}) of run ${lease.runId}: lease lost (timed out, canceled or completed elsewhere)")
         val hb = lease.options.heartbeatMillis
-        ActivityTasks.update({ ActivityTasks.taskId eq lease.taskId }) {
-            if (details != null) it[heartbeatDetails] = details
-            if (hb != null) it.update(leaseUntil, DbNowMillis + hb)
+        // Nothing to store (no details, no heartbeat timeout): an UPDATE without columns would throw.
+        if (details != null || hb != null) {
+            ActivityTasks.update({ ActivityTasks.taskId eq lease.taskId }) {
+                if (details != null) it[heartbeatDetails] = details
+                if (hb != null) it.update(leaseUntil, DbNowMillis + hb)
+            }
         }
         row[ActivityTasks.cancelRequested]
     }
