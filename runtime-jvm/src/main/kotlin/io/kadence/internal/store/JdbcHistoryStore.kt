@@ -536,7 +536,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     override fun heartbeatActivity(lease: ActivityTaskLease, details: String?): Boolean = write {
-        val row = ActivityTasks.select(ActivityTasks.cancelRequested, ActivityTasks.attemptDeadline)
+        val row = ActivityTasks.select(ActivityTasks.cancelRequested, ActivityTasks.attemptDeadline, DbNowMillis)
             .where { isHeld(lease) }.forUpdate().firstOrNull()
             ?: throw StaleTaskException("activity '${lease.activityType}' (seq ${lease.seq}) of run ${lease.runId}: lease lost (timed out, canceled or completed elsewhere)")
         val hb = lease.options.heartbeatMillis
@@ -544,7 +544,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         if (details != null || hb != null) {
             ActivityTasks.update({ ActivityTasks.taskId eq lease.taskId }) {
                 if (details != null) it[heartbeatDetails] = details
-                if (hb != null) it.update(leaseUntil, DbNowMillis + hb)
+                // A heartbeat extends the lease, but never past the attempt's start-to-close deadline.
+                if (hb != null) it[leaseUntil] = minOf(row[DbNowMillis] + hb, row[ActivityTasks.attemptDeadline] ?: Long.MAX_VALUE)
             }
         }
         row[ActivityTasks.cancelRequested]
