@@ -43,6 +43,7 @@ import org.jetbrains.exposed.v1.core.and
 import org.jetbrains.exposed.v1.core.eq
 import org.jetbrains.exposed.v1.core.greater
 import org.jetbrains.exposed.v1.core.greaterEq
+import org.jetbrains.exposed.v1.core.inList
 import org.jetbrains.exposed.v1.core.isNotNull
 import org.jetbrains.exposed.v1.core.isNull
 import org.jetbrains.exposed.v1.core.less
@@ -642,11 +643,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         (listOfNotNull(timer, activity, workflow) + deadlines).minOrNull()
     }
 
-    override fun hasRunnableTasks(now: Long): Boolean = read {
-        WorkflowTasks.select(WorkflowTasks.runId).where {
-            (WorkflowTasks.visibleAt lessEq now) and (WorkflowTasks.leaseUntil.isNull() or (WorkflowTasks.leaseUntil less DbNowMillis))
-        }.limit(1).any() ||
-            ActivityTasks.select(ActivityTasks.taskId).where { (ActivityTasks.visibleAt lessEq now) and ActivityTasks.leaseOwner.isNull() }.limit(1).any() ||
+    override fun hasRunnableTasks(now: Long, namespace: String, workflowQueues: Set<String>, activityQueues: Set<String>): Boolean = read {
+        (workflowQueues.isNotEmpty() && WorkflowTasks.select(WorkflowTasks.runId).where {
+            (WorkflowTasks.namespace eq namespace) and (WorkflowTasks.taskQueue inList workflowQueues) and
+                (WorkflowTasks.visibleAt lessEq now) and (WorkflowTasks.leaseUntil.isNull() or (WorkflowTasks.leaseUntil less DbNowMillis))
+        }.limit(1).any()) ||
+            (activityQueues.isNotEmpty() && ActivityTasks.select(ActivityTasks.taskId).where {
+                (ActivityTasks.namespace eq namespace) and (ActivityTasks.taskQueue inList activityQueues) and
+                    (ActivityTasks.visibleAt lessEq now) and ActivityTasks.leaseOwner.isNull()
+            }.limit(1).any()) ||
             Timers.select(Timers.runId).where { Timers.fireAt lessEq now }.limit(1).any()
     }
 
