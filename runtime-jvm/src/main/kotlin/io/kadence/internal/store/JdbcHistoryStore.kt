@@ -599,8 +599,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val closeDeadline = r[ActivityTasks.scheduleToCloseDeadline]
         val timeoutType = when {
             closeDeadline != null && closeDeadline <= now -> "SCHEDULE_TO_CLOSE"
-            leased && (r[ActivityTasks.leaseUntil] ?: Long.MAX_VALUE) < dbNow ->
-                if (options.heartbeatMillis != null && (r[ActivityTasks.attemptDeadline] ?: Long.MAX_VALUE) > dbNow) "HEARTBEAT" else "START_TO_CLOSE"
+            leased && (r[ActivityTasks.leaseUntil] ?: Long.MAX_VALUE) < dbNow -> when {
+                options.heartbeatMillis != null && (r[ActivityTasks.attemptDeadline] ?: Long.MAX_VALUE) > dbNow -> "HEARTBEAT"
+                // Without startToClose the attempt was given the whole scheduleToClose: that is what ran out.
+                options.startToCloseMillis == null -> "SCHEDULE_TO_CLOSE"
+                else -> "START_TO_CLOSE"
+            }
             !leased && (r[ActivityTasks.scheduleToStartDeadline] ?: Long.MAX_VALUE) <= now -> "SCHEDULE_TO_START"
             else -> return false
         }
