@@ -20,7 +20,8 @@ public object Failures {
                 message = t.message ?: "", type = t.type, stackTrace = stack, nonRetryable = t.nonRetryable,
                 details = t.details, nextRetryDelayMillis = t.nextRetryDelay?.inWholeMilliseconds, cause = cause,
             )
-            is ActivityFailure -> FailureInfo(t.message ?: "", t.activityType, FailureInfo.KIND_ACTIVITY, stack, cause = cause)
+            is ActivityFailure -> FailureInfo(t.message ?: "", t.activityType, FailureInfo.KIND_ACTIVITY, stack, cause = cause,
+                activitySeq = t.seq, activityAttempt = t.attempt)
             is TimeoutFailure -> FailureInfo(t.message ?: "", "Timeout", FailureInfo.KIND_TIMEOUT, stack, cause = cause, timeoutType = t.timeoutType)
             is CanceledFailure, is CancellationException ->
                 FailureInfo(t.message ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED, stack, cause = cause)
@@ -36,7 +37,7 @@ public object Failures {
             FailureInfo.KIND_TIMEOUT -> TimeoutFailure(info.message, info.timeoutType ?: "UNKNOWN", cause)
             FailureInfo.KIND_CANCELED -> CanceledFailure(info.message, cause)
             FailureInfo.KIND_TERMINATED -> TerminatedFailure(info.message)
-            FailureInfo.KIND_ACTIVITY -> ActivityFailure(info.type, 0, 0, cause)
+            FailureInfo.KIND_ACTIVITY -> ActivityFailure(info.type, info.activitySeq ?: 0, info.activityAttempt ?: 0, cause)
             else -> ApplicationFailure(info.message, info.type, info.nonRetryable, info.details,
                 info.nextRetryDelayMillis?.milliseconds, cause)
         }

@@ -168,6 +168,9 @@ public data class FailureInfo(
     val nextRetryDelayMillis: Long? = null,
     val cause: FailureInfo? = null,
     val timeoutType: String? = null,
+    /** For an activity failure ([KIND_ACTIVITY]): the activity's sequence number and its last attempt. */
+    val activitySeq: Long? = null,
+    val activityAttempt: Int? = null,
 ) {
     public companion object {
         public const val KIND_APPLICATION: String = "application"

@@ -74,8 +74,12 @@ public interface HistoryStore : AutoCloseable {
     /** Earliest future time (> [now]) at which a timer fires or a task becomes visible, for the virtual clock. */
     public fun nextWakeTime(now: Long): Long?
 
-    /** True when some task is visible and unleased at [now]. */
-    public fun hasRunnableTasks(now: Long): Boolean
+    /**
+     * True when a timer is due at [now], or a task of [namespace] is visible and unleased at [now] on one of
+     * [workflowQueues] / [activityQueues] (the queues this process polls). Tasks on queues nobody here polls
+     * must not count: they would hold a virtual clock back forever.
+     */
+    public fun hasRunnableTasks(now: Long, namespace: String, workflowQueues: Set<String>, activityQueues: Set<String>): Boolean
 
     /** Earliest due time of any timer, or null. */
     public fun nextTimerDue(): Long?

@@ -95,7 +95,8 @@ internal class ActivityTaskRunner(
         throw e.targetException
     }
 
-    private fun onFailure(lease: ActivityTaskLease, ctx: ActivityContextImpl, e: Throwable) {
+    private fun onFailure(lease: ActivityTaskLease, ctx: ActivityContextImpl, thrown: Throwable) {
+        val e = unwrapRecovered(thrown)
         val now = engine.clock.now()
         if ((e is CancellationException || e is ActivityCanceledException) && ctx.isCancelRequested) {
             if (shuttingDown()) {
@@ -110,6 +111,20 @@ internal class ActivityTaskRunner(
         val failure = Failures.toInfo(if (e is CancellationException && e !is ActivityCanceledException) ApplicationFailure(e.message ?: "canceled", "Canceled") else e)
         if (failure.nonRetryable || e !is ApplicationFailure) log.debug("activity {} attempt {} failed", lease.activityType, lease.attempt, e)
         report { engine.store.failActivityTask(lease, failure, retryAt(lease, failure), now) }
+    }
+
+    /**
+     * The exception the activity threw. In coroutine debug mode (on under `-ea`) an exception that crosses
+     * `withContext`/`runInterruptible` is replaced by a copy whose cause is the original (stack-trace recovery);
+     * recording the copy would report every failure twice in its cause chain.
+     */
+    private fun unwrapRecovered(e: Throwable): Throwable {
+        var current = e
+        while (true) {
+            val cause = current.cause ?: return current
+            if (cause.javaClass != current.javaClass || current.stackTrace.none { it.className.startsWith("_COROUTINE") }) return current
+            current = cause
+        }
     }
 
     private fun retryAt(lease: ActivityTaskLease, failure: FailureInfo): Long? =

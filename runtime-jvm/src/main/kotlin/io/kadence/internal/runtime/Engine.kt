@@ -38,6 +38,9 @@ internal class Engine(
     /** True when no worker of this instance is polling or running a task (for the virtual clock). */
     fun workersIdle(): Boolean = pollers.all { it.isIdle }
 
+    /** The task queues of [kind] that a worker of this instance polls. */
+    fun polledQueues(kind: TaskPoller.Kind): Set<String> = pollers.filter { it.kind == kind }.mapTo(HashSet()) { it.taskQueue }
+
     fun wakeAllPollers() = pollers.forEach { it.wake() }
 
     /** A deferred completed when [runId] closes (hint only: callers re-check the store). */

@@ -38,7 +38,8 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 worked += store.expireActivities(now, 200)
                 if (worked > 0) continue
                 if (clock is VirtualClock) {
-                    if (engine.workersIdle() && !store.hasRunnableTasks(now)) {
+                    if (engine.workersIdle() &&
+                        !store.hasRunnableTasks(now, engine.namespace, engine.polledQueues(TaskPoller.Kind.WORKFLOW), engine.polledQueues(TaskPoller.Kind.ACTIVITY))) {
                         val next = store.nextWakeTime(now)
                         if (next != null && next > now && engine.workersIdle()) {
                             clock.advanceTo(next)

@@ -45,6 +45,7 @@ import org.jetbrains.exposed.v1.core.and
 import org.jetbrains.exposed.v1.core.eq
 import org.jetbrains.exposed.v1.core.greater
 import org.jetbrains.exposed.v1.core.greaterEq
+import org.jetbrains.exposed.v1.core.inList
 import org.jetbrains.exposed.v1.core.isNotNull
 import org.jetbrains.exposed.v1.core.isNull
 import org.jetbrains.exposed.v1.core.less
@@ -581,13 +582,17 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     override fun heartbeatActivity(lease: ActivityTaskLease, details: String?): Boolean = write {
-        val row = ActivityTasks.select(ActivityTasks.cancelRequested, ActivityTasks.attemptDeadline)
+        val row = ActivityTasks.select(ActivityTasks.cancelRequested, ActivityTasks.attemptDeadline, DbNowMillis)
             .where { isHeld(lease) }.forUpdate().firstOrNull()
             ?: throw StaleTaskException("activity '${lease.activityType}' (seq ${lease.seq}) of run ${lease.runId}: lease lost (timed out, canceled or completed elsewhere)")
         val hb = lease.options.heartbeatMillis
-        ActivityTasks.update({ ActivityTasks.taskId eq lease.taskId }) {
-            if (details != null) it[heartbeatDetails] = details
-            if (hb != null) it.update(leaseUntil, DbNowMillis + hb)
+        // Nothing to store (no details, no heartbeat timeout): an UPDATE without columns would throw.
+        if (details != null || hb != null) {
+            ActivityTasks.update({ ActivityTasks.taskId eq lease.taskId }) {
+                if (details != null) it[heartbeatDetails] = details
+                // A heartbeat extends the lease, but never past the attempt's start-to-close deadline.
+                if (hb != null) it[leaseUntil] = minOf(row[DbNowMillis] + hb, row[ActivityTasks.attemptDeadline] ?: Long.MAX_VALUE)
+            }
         }
         row[ActivityTasks.cancelRequested]
     }
@@ -644,8 +649,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val closeDeadline = r[ActivityTasks.scheduleToCloseDeadline]
         val timeoutType = when {
             closeDeadline != null && closeDeadline <= now -> "SCHEDULE_TO_CLOSE"
-            leased && (r[ActivityTasks.leaseUntil] ?: Long.MAX_VALUE) < dbNow ->
-                if (options.heartbeatMillis != null && (r[ActivityTasks.attemptDeadline] ?: Long.MAX_VALUE) > dbNow) "HEARTBEAT" else "START_TO_CLOSE"
+            leased && (r[ActivityTasks.leaseUntil] ?: Long.MAX_VALUE) < dbNow -> when {
+                options.heartbeatMillis != null && (r[ActivityTasks.attemptDeadline] ?: Long.MAX_VALUE) > dbNow -> "HEARTBEAT"
+                // Without startToClose the attempt was given the whole scheduleToClose: that is what ran out.
+                options.startToCloseMillis == null -> "SCHEDULE_TO_CLOSE"
+                else -> "START_TO_CLOSE"
+            }
             !leased && (r[ActivityTasks.scheduleToStartDeadline] ?: Long.MAX_VALUE) <= now -> "SCHEDULE_TO_START"
             else -> return false
         }
@@ -688,11 +697,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         (listOfNotNull(timer, activity, workflow) + deadlines).minOrNull()
     }
 
-    override fun hasRunnableTasks(now: Long): Boolean = read {
-        WorkflowTasks.select(WorkflowTasks.runId).where {
-            (WorkflowTasks.visibleAt lessEq now) and (WorkflowTasks.leaseUntil.isNull() or (WorkflowTasks.leaseUntil less DbNowMillis))
-        }.limit(1).any() ||
-            ActivityTasks.select(ActivityTasks.taskId).where { (ActivityTasks.visibleAt lessEq now) and ActivityTasks.leaseOwner.isNull() }.limit(1).any() ||
+    override fun hasRunnableTasks(now: Long, namespace: String, workflowQueues: Set<String>, activityQueues: Set<String>): Boolean = read {
+        (workflowQueues.isNotEmpty() && WorkflowTasks.select(WorkflowTasks.runId).where {
+            (WorkflowTasks.namespace eq namespace) and (WorkflowTasks.taskQueue inList workflowQueues) and
+                (WorkflowTasks.visibleAt lessEq now) and (WorkflowTasks.leaseUntil.isNull() or (WorkflowTasks.leaseUntil less DbNowMillis))
+        }.limit(1).any()) ||
+            (activityQueues.isNotEmpty() && ActivityTasks.select(ActivityTasks.taskId).where {
+                (ActivityTasks.namespace eq namespace) and (ActivityTasks.taskQueue inList activityQueues) and
+                    (ActivityTasks.visibleAt lessEq now) and ActivityTasks.leaseOwner.isNull()
+            }.limit(1).any()) ||
             Timers.select(Timers.runId).where { Timers.fireAt lessEq now }.limit(1).any()
     }
 

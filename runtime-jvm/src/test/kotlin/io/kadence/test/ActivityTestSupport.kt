@@ -1,0 +1,47 @@
+package io.kadence.test
+
+import io.kadence.Kadence
+import io.kadence.client.WorkflowHandle
+import io.kadence.failure.ActivityFailure
+import io.kadence.failure.ApplicationFailure
+import io.kadence.failure.CanceledFailure
+import io.kadence.failure.TimeoutFailure
+import io.kadence.testing.TestKadence
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.toList
+import kotlin.test.fail
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
+
+// Helpers shared by the activity tests (ActivityTest, ActivityRetryTest, ActivityTimeoutTest, ActivityCancellationTest).
+
+/** Polls [condition] every 10 ms until it holds, failing the test after [timeout] of real time. */
+internal suspend fun eventually(what: String, timeout: Duration = 10.seconds, condition: suspend () -> Boolean) {
+    val deadline = System.nanoTime() + timeout.inWholeNanoseconds
+    while (!condition()) {
+        if (System.nanoTime() > deadline) fail("timed out after $timeout waiting until $what")
+        delay(10)
+    }
+}
+
+/** Event kinds of the run's history, without the `WorkflowTaskCompleted` boundaries. */
+internal suspend fun WorkflowHandle<*>.eventKinds(): List<String> =
+    history().toList().map { it.attributes::class.simpleName!! }.filter { it != "WorkflowTaskCompleted" }
+
+/** The virtual clock of a test instance, in epoch millis. */
+internal fun Kadence.virtualNow(): Long = TestKadence.now(this).toEpochMilli()
+
+/**
+ * A failure and its causes as one line, e.g.
+ * `ActivityFailure[charge#3] <- ApplicationFailure[Boom: boom 3]`: workflows return it so tests can assert the whole chain.
+ */
+internal fun failureChain(t: Throwable?): String = generateSequence(t) { it.cause }.joinToString(" <- ") {
+    when (it) {
+        is ActivityFailure -> "ActivityFailure[${it.activityType}#${it.attempt}]"
+        is ApplicationFailure -> "ApplicationFailure[${it.type}: ${it.message}" +
+            (if (it.nonRetryable) ", nonRetryable" else "") + (it.details?.let { d -> ", details=$d" } ?: "") + "]"
+        is TimeoutFailure -> "TimeoutFailure[${it.timeoutType}]"
+        is CanceledFailure -> "CanceledFailure[${it.message}]"
+        else -> "${it.javaClass.simpleName}[${it.message}]"
+    }
+}
