@@ -25,14 +25,14 @@ import kotlin.time.Duration.Companion.milliseconds
 import kotlin.time.Duration.Companion.minutes
 import kotlin.time.Duration.Companion.seconds
 
-interface SlowActivities {
+interface ShutdownProbeActivities {
     fun work(steps: Int): String
 }
 
 val Echo = workflow<String, String>("Echo") { it }
 
-val SlowWorkflow = workflow<Int, String>("SlowWorkflow") { steps ->
-    activity(SlowActivities::work, steps, ActivityOptions(startToClose = 1.minutes) { heartbeat = 30.seconds })
+val ShutdownProbeWorkflow = workflow<Int, String>("ShutdownProbeWorkflow") { steps ->
+    activity(ShutdownProbeActivities::work, steps, ActivityOptions(startToClose = 1.minutes) { heartbeat = 30.seconds })
 }
 
 interface CountingActivities {
@@ -107,8 +107,8 @@ class WorkerTest {
             val started = CountDownLatch(1)
             val seen = AtomicReference<String>()
             val first = kadence.worker("slow", TestStores.workerOptions { shutdownGracePeriod = 400.milliseconds }) {
-                register(SlowWorkflow)
-                activities<SlowActivities>(object : SlowActivities {
+                register(ShutdownProbeWorkflow)
+                activities<ShutdownProbeActivities>(object : ShutdownProbeActivities {
                     override fun work(steps: Int): String {
                         started.countDown()
                         try {
@@ -123,14 +123,14 @@ class WorkerTest {
                     }
                 })
             }.start()
-            val handle = kadence.client.start(SlowWorkflow, 3) { id = "slow-1"; taskQueue = "slow" }
+            val handle = kadence.client.start(ShutdownProbeWorkflow, 3) { id = "slow-1"; taskQueue = "slow" }
             assertTrue(started.await(20, TimeUnit.SECONDS))
             first.close()
             assertTrue("shutting down" in seen.get(), seen.get())
 
             kadence.worker("slow", TestStores.workerOptions()) {
-                register(SlowWorkflow)
-                activities<SlowActivities>(object : SlowActivities {
+                register(ShutdownProbeWorkflow)
+                activities<ShutdownProbeActivities>(object : ShutdownProbeActivities {
                     override fun work(steps: Int): String = "done in $steps steps, attempt ${ActivityContext.current().info.attempt}"
                 })
             }.start()

@@ -539,8 +539,10 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
+    /** The attempt is still this lease holder's: same owner and attempt, and its lease has not expired by the database clock. */
     private fun isHeld(lease: ActivityTaskLease) =
-        (ActivityTasks.taskId eq lease.taskId) and (ActivityTasks.leaseOwner eq lease.owner) and (ActivityTasks.attempt eq lease.attempt)
+        (ActivityTasks.taskId eq lease.taskId) and (ActivityTasks.leaseOwner eq lease.owner) and
+            (ActivityTasks.attempt eq lease.attempt) and (ActivityTasks.leaseUntil greaterEq DbNowMillis)
 
     /** Ends the activity with [outcome] delivered to its run, if [lease] still holds it. */
     private fun finishActivity(lease: ActivityTaskLease, outcome: EventAttributes, now: Long, hints: Hints) {
@@ -661,7 +663,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val failure = FailureInfo(
             "activity '${r[ActivityTasks.activityType]}' (seq ${r[ActivityTasks.seq]}) of workflow '${r[ActivityTasks.workflowId]}' timed out ($timeoutType) in attempt $attempt",
             "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = timeoutType,
-            cause = r[ActivityTasks.lastFailure]?.let(HistoryCodec::decodeFailure),
+            // The previous attempt's failure, without the chain of earlier timeouts, so the depth stays bounded.
+            cause = r[ActivityTasks.lastFailure]?.let(HistoryCodec::decodeFailure)?.let { if (it.kind == FailureInfo.KIND_TIMEOUT) it.cause else it },
         )
         val retryAt = if (timeoutType == "START_TO_CLOSE" || timeoutType == "HEARTBEAT") {
             RetryDecider.nextAttemptAt(options.retry, attempt, null, now, closeDeadline)
