@@ -22,8 +22,10 @@ import io.kadence.workflow.WorkflowInfo
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.async
+import kotlin.coroutines.ContinuationInterceptor
 
 /**
  * Executes one workflow run: rebuilds its state by replaying history, then runs new workflow tasks.
@@ -160,14 +162,23 @@ public class WorkflowExecutor(
     /** Drains the loop; fails the task if code escaped the loop or threw a non-Kadence exception. */
     private fun drain() {
         loop.runUntilIdle()
-        loop.escapedTo?.let { thread ->
+        // A coroutine sent to another dispatcher may not have started there yet, so look for it in the job tree too.
+        val escaped = root?.let(::foreignDispatcher)?.let { "on $it" } ?: loop.escapedTo?.let { "on thread '$it'" }
+        escaped?.let { where ->
             throw IllegalWorkflowStateException(
-                "workflow '${info.workflowId}' (run $runId) ran code on thread '$thread', outside its deterministic loop: " +
+                "workflow '${info.workflowId}' (run $runId) ran code $where, outside its deterministic loop: " +
                     "do not use withContext(Dispatchers.IO/Default), runBlocking or threads in workflow code; " +
                     "call an activity for I/O and use sleep()/delay() for waiting",
             )
         }
         taskFailure?.let { throw it }
+    }
+
+    /** The dispatcher of a coroutine of this run that left the loop (`withContext(Dispatchers.IO)`, `launch(Dispatchers.Default)`). */
+    private fun foreignDispatcher(job: Job): ContinuationInterceptor? {
+        val interceptor = (job as? CoroutineScope)?.coroutineContext?.get(ContinuationInterceptor)
+        if (interceptor != null && interceptor !== loop && interceptor !== Dispatchers.Unconfined) return interceptor
+        return job.children.firstNotNullOfOrNull { foreignDispatcher(it) }
     }
 
     /** Describes the workflow code location that issued the current command (for error messages). */
