@@ -52,6 +52,10 @@ public class WorkflowExecutor(
     private var taskFailure: Throwable? = null
     private var cancelRequested = false
 
+    /** What the workflow body returned, once it has. */
+    private class Returned(val value: Any?)
+    private var returned: Returned? = null
+
     /** The event id the next appended event will get. */
     public var nextEventId: Long = 1
         private set
@@ -136,7 +140,7 @@ public class WorkflowExecutor(
         else converter.decode(a.input ?: "null", definition.inputType)
         val scope = WorkflowScopeImpl(this)
         val coroutineScope = CoroutineScope(loop + Job() + WorkflowContextElement(this) + WorkflowThreadGuard(loop))
-        val deferred = coroutineScope.async { definition.body(scope.withContext(this.coroutineContext), input) }
+        val deferred = coroutineScope.async { definition.body(scope.withContext(this.coroutineContext), input).also { returned = Returned(it) } }
         deferred.invokeOnCompletion { cause -> onRootDone(deferred, cause) }
         root = deferred
     }
@@ -145,18 +149,23 @@ public class WorkflowExecutor(
         when {
             cause == null -> {
                 @OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
-                val value = deferred.getCompleted()
-                val result = try {
-                    Payloads.encode(converter, value, definition.outputType, "result of workflow '${info.workflowId}'")
-                } catch (e: Exception) {
-                    taskFailure = e; return
-                }
-                commands.issue(WorkflowCompleted(result))
+                complete(deferred.getCompleted())
             }
+            // A canceled job cannot complete normally, so a value returned after a cancel request is taken from the body.
+            cause is CancellationException && cancelRequested && returned != null -> complete(returned!!.value)
             cause is KadenceFailure -> commands.issue(WorkflowFailed(Failures.toInfo(cause)))
             cause is CancellationException -> commands.issue(WorkflowCanceled(cause.message))
             else -> taskFailure = cause
         }
+    }
+
+    private fun complete(value: Any?) {
+        val result = try {
+            Payloads.encode(converter, value, definition.outputType, "result of workflow '${info.workflowId}'")
+        } catch (e: Exception) {
+            taskFailure = e; return
+        }
+        commands.issue(WorkflowCompleted(result))
     }
 
     /** Drains the loop; fails the task if code escaped the loop or threw a non-Kadence exception. */
