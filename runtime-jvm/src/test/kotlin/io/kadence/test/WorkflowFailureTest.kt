@@ -57,7 +57,7 @@ class WorkflowFailureTest {
             // Like Temporal's Java SDK: not a workflow failure, a task failure that is retried.
             val d = eventually("the task to fail twice") { h.describe().takeIf { it.workflowTaskFailures >= 2 } }
             assertEquals(WorkflowStatus.RUNNING, d.status)
-            assert(d.lastWorkflowTaskFailure!!.startsWith("IllegalStateException: inventory count is negative")) { d.lastWorkflowTaskFailure!! }
+            assert(d.lastWorkflowTaskFailure!!.startsWith("IllegalStateException: inventory count is negative")) { "$d" }
             assert(h.history().toList().none { it.attributes is WorkflowFailed })
 
             inventoryBroken.set(false)
