@@ -23,8 +23,10 @@ import io.kadence.workflow.WorkflowInfo
 import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.Job
 import kotlinx.coroutines.async
+import kotlin.coroutines.ContinuationInterceptor
 
 /**
  * Executes one workflow run: rebuilds its state by replaying history, then runs new workflow tasks.
@@ -50,6 +52,10 @@ public class WorkflowExecutor(
     private var root: Deferred<Any?>? = null
     private var taskFailure: Throwable? = null
     private var cancelRequested = false
+
+    /** What the workflow body returned, once it has. */
+    private class Returned(val value: Any?)
+    private var returned: Returned? = null
 
     /** The event id the next appended event will get. */
     public var nextEventId: Long = 1
@@ -135,7 +141,7 @@ public class WorkflowExecutor(
         else converter.decode(a.input ?: "null", definition.inputType)
         val scope = WorkflowScopeImpl(this)
         val coroutineScope = CoroutineScope(loop + Job() + WorkflowContextElement(this) + WorkflowThreadGuard(loop))
-        val deferred = coroutineScope.async { definition.body(scope.withContext(this.coroutineContext), input) }
+        val deferred = coroutineScope.async { definition.body(scope.withContext(this.coroutineContext), input).also { returned = Returned(it) } }
         deferred.invokeOnCompletion { cause -> onRootDone(deferred, cause) }
         root = deferred
     }
@@ -144,31 +150,45 @@ public class WorkflowExecutor(
         when {
             cause == null -> {
                 @OptIn(kotlinx.coroutines.ExperimentalCoroutinesApi::class)
-                val value = deferred.getCompleted()
-                val result = try {
-                    Payloads.encode(converter, value, definition.outputType, "result of workflow '${info.workflowId}'")
-                } catch (e: Exception) {
-                    taskFailure = e; return
-                }
-                commands.issue(WorkflowCompleted(result))
+                complete(deferred.getCompleted())
             }
+            // A canceled job cannot complete normally, so a value returned after a cancel request is taken from the body.
+            cause is CancellationException && cancelRequested && returned != null -> complete(returned!!.value)
             cause is KadenceFailure -> commands.issue(WorkflowFailed(Failures.toInfo(cause)))
             cause is CancellationException -> commands.issue(WorkflowCanceled(cause.message))
             else -> taskFailure = cause
         }
     }
 
+    private fun complete(value: Any?) {
+        val result = try {
+            Payloads.encode(converter, value, definition.outputType, "result of workflow '${info.workflowId}'")
+        } catch (e: Exception) {
+            taskFailure = e; return
+        }
+        commands.issue(WorkflowCompleted(result))
+    }
+
     /** Drains the loop; fails the task if code escaped the loop or threw a non-Kadence exception. */
     private fun drain() {
         loop.runUntilIdle()
-        loop.escapedTo?.let { thread ->
+        // A coroutine sent to another dispatcher may not have started there yet, so look for it in the job tree too.
+        val escaped = root?.let(::foreignDispatcher)?.let { "on $it" } ?: loop.escapedTo?.let { "on thread '$it'" }
+        escaped?.let { where ->
             throw IllegalWorkflowStateException(
-                "workflow '${info.workflowId}' (run $runId) ran code on thread '$thread', outside its deterministic loop: " +
+                "workflow '${info.workflowId}' (run $runId) ran code $where, outside its deterministic loop: " +
                     "do not use withContext(Dispatchers.IO/Default), runBlocking or threads in workflow code; " +
                     "call an activity for I/O and use sleep()/delay() for waiting",
             )
         }
         taskFailure?.let { throw it }
+    }
+
+    /** The dispatcher of a coroutine of this run that left the loop (`withContext(Dispatchers.IO)`, `launch(Dispatchers.Default)`). */
+    private fun foreignDispatcher(job: Job): ContinuationInterceptor? {
+        val interceptor = (job as? CoroutineScope)?.coroutineContext?.get(ContinuationInterceptor)
+        if (interceptor != null && interceptor !== loop && interceptor !== Dispatchers.Unconfined) return interceptor
+        return job.children.firstNotNullOfOrNull { foreignDispatcher(it) }
     }
 
     /** Describes the workflow code location that issued the current command (for error messages). */

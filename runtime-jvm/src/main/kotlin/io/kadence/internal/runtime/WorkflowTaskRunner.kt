@@ -36,10 +36,12 @@ internal class WorkflowTaskRunner(
         }
         var executor: WorkflowExecutor? = null
         val thread = Thread.currentThread()
-        running[thread] = System.nanoTime()
         try {
             executor = cache.take(run.runId)?.takeIf { it.nextEventId == run.nextEventId }
-                ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(engine.store.readHistory(run.runId)) }
+            val history = if (executor == null) engine.store.readHistory(run.runId) else null
+            // Only workflow code is watched: an interrupt during store I/O could break the connection (or H2's file channel).
+            running[thread] = System.nanoTime()
+            executor = executor ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(history!!) }
             val events = executor.runTask(lease.inbox.map { it.attributes }, engine.clock.now(), workerId)
             checkNotBlocked(thread, run.runId, run.workflowId)
             engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now())
@@ -52,19 +54,28 @@ internal class WorkflowTaskRunner(
             log.debug("dropped stale workflow task: {}", e.message)
         } catch (e: Throwable) {
             if (e is Error && e !is StackOverflowError && e !is OutOfMemoryError && e !is AssertionError) throw e
-            val blockedError = if (blocked.remove(thread)) blockedFailure(run.runId, run.workflowId) else null
+            val blockedError = if (stopWatching(thread)) blockedFailure(run.runId, run.workflowId) else null
             val failure = blockedError ?: e
             log.warn("workflow task of '{}' (run {}) failed: {}", run.workflowId, run.runId, failure.toString())
             fail(lease, describe(failure))
         } finally {
-            running.remove(thread)
-            blocked.remove(thread)
+            stopWatching(thread)
             Thread.interrupted() // clear an interrupt from the watchdog
         }
     }
 
+    /** Stops watching [thread]; no interrupt reaches it afterwards. Returns true if the watchdog had flagged it. */
+    @Synchronized
+    private fun stopWatching(thread: Thread): Boolean {
+        running.remove(thread)
+        return blocked.remove(thread)
+    }
+
     private fun checkNotBlocked(thread: Thread, runId: String, workflowId: String) {
-        if (blocked.remove(thread)) throw blockedFailure(runId, workflowId)
+        if (stopWatching(thread)) {
+            Thread.interrupted()
+            throw blockedFailure(runId, workflowId)
+        }
     }
 
     private fun blockedFailure(runId: String, workflowId: String) = IllegalWorkflowStateException(
@@ -73,6 +84,7 @@ internal class WorkflowTaskRunner(
     )
 
     /** Called periodically by the worker: interrupts workflow code that holds its thread too long. */
+    @Synchronized
     fun checkDeadlocks() {
         val now = System.nanoTime()
         for ((thread, started) in running) {
