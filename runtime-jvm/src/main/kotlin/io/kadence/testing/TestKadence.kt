@@ -32,10 +32,29 @@ public object TestKadence {
     @JvmStatic
     public fun now(kadence: Kadence): Instant = Instant.ofEpochMilli(kadence.engine.clock.now())
 
+    /**
+     * Stops the virtual clock from jumping ahead by itself, so a test can look at (or act on) a run
+     * that waits on a timer before the timer fires. [advance] still moves it; [releaseTime] undoes this.
+     */
+    @JvmStatic
+    public fun holdTime(kadence: Kadence) {
+        virtualClock(kadence).held = true
+    }
+
+    /** Lets the virtual clock jump to the next timer again when everything waits. */
+    @JvmStatic
+    public fun releaseTime(kadence: Kadence) {
+        virtualClock(kadence).held = false
+        kadence.engine.timerWake.signal()
+    }
+
+    private fun virtualClock(kadence: Kadence): VirtualClock =
+        kadence.engine.clock as? VirtualClock ?: throw IllegalStateException("not a test instance: its clock is real")
+
     /** Moves a test instance's virtual clock forward by [by]. */
     @JvmStatic
     public fun advance(kadence: Kadence, by: Duration) {
-        val clock = kadence.engine.clock as? VirtualClock ?: throw IllegalStateException("not a test instance: its clock is real")
+        val clock = virtualClock(kadence)
         clock.advanceBy(by.inWholeMilliseconds)
         kadence.engine.timerWake.signal()
         kadence.engine.wakeAllPollers()

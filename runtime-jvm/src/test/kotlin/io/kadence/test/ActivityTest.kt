@@ -218,7 +218,7 @@ class ActivityTest {
                 val handle = kadence.client.start(wf, "r-1") { taskQueue = "reports" }
                 withTimeout(10.seconds) { firstStarted.await() }
                 // The lease (300 ms, on the database's clock) runs out while attempt 1 still blocks: attempt 2 is scheduled.
-                eventually("attempt 1 timed out and attempt 2 is pending") {
+                eventuallyTrue("attempt 1 timed out and attempt 2 is pending") {
                     handle.describe().pendingActivities.singleOrNull()?.let { it.attempt == 2 && !it.running } == true
                 }
                 release.countDown()

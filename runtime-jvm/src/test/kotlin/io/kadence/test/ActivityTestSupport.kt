@@ -16,12 +16,8 @@ import kotlin.time.Duration.Companion.seconds
 // Helpers shared by the activity tests (ActivityTest, ActivityRetryTest, ActivityTimeoutTest, ActivityCancellationTest).
 
 /** Polls [condition] every 10 ms until it holds, failing the test after [timeout] of real time. */
-internal suspend fun eventually(what: String, timeout: Duration = 10.seconds, condition: suspend () -> Boolean) {
-    val deadline = System.nanoTime() + timeout.inWholeNanoseconds
-    while (!condition()) {
-        if (System.nanoTime() > deadline) fail("timed out after $timeout waiting until $what")
-        delay(10)
-    }
+internal suspend fun eventuallyTrue(what: String, timeout: Duration = 10.seconds, condition: suspend () -> Boolean) {
+    eventually(what, timeout) { condition().takeIf { it } }
 }
 
 /** Event kinds of the run's history, without the `WorkflowTaskCompleted` boundaries. */

@@ -97,7 +97,7 @@ class ActivityTimeoutTest {
             assertTrue(result.startsWith("ActivityFailure[hang#2] <- TimeoutFailure[START_TO_CLOSE]"), result)
             assertEquals(listOf(1, 2), slow.attempts)
             // Attempt 2's timeout can reach the workflow before the attempt's own next heartbeat notices it.
-            eventually("both attempts were stopped") { slow.stoppedBy.size == 2 }
+            eventuallyTrue("both attempts were stopped") { slow.stoppedBy.size == 2 }
             slow.stoppedBy.forEach { assertTrue(it.contains("this attempt no longer holds the activity"), it) }
         }
 
@@ -113,7 +113,7 @@ class ActivityTimeoutTest {
         callSlow(ActivityOptions(startToClose = 600.milliseconds) { heartbeat = 200.milliseconds; retry { maximumAttempts = 1 } }) { result, slow ->
             assertEquals("ActivityFailure[hang#1] <- TimeoutFailure[START_TO_CLOSE]", result)
             assertEquals(listOf(1), slow.attempts)
-            eventually("the attempt was stopped") { slow.stoppedBy.size == 1 }
+            eventuallyTrue("the attempt was stopped") { slow.stoppedBy.size == 1 }
             assertTrue(slow.stoppedBy.single().contains("this attempt no longer holds the activity"), slow.stoppedBy.single())
             // Heartbeats come at most every 20 ms, so a 600 ms attempt has room for about 30; more means its leases outlived it.
             assertTrue(slow.heartbeats.get() < 60, "the attempt heartbeated ${slow.heartbeats.get()} times before it was stopped")
@@ -185,7 +185,7 @@ class ActivityTimeoutTest {
             }
             kadence.worker("billing", TestStores.workerOptions()) { register(wf) }.start()
             val handle = kadence.client.start(wf, "order-4") { taskQueue = "billing" }
-            eventually("the workflow task failed") { handle.describe().workflowTaskFailures >= 1 }
+            eventuallyTrue("the workflow task failed") { handle.describe().workflowTaskFailures >= 1 }
             val description = handle.describe()
             assertTrue(description.lastWorkflowTaskFailure!!.startsWith("InvalidArgumentException: $message"), description.lastWorkflowTaskFailure)
             assertEquals(emptyList(), description.pendingActivities)

@@ -1,13 +1,9 @@
 package io.kadence.test
 
 import io.kadence.Kadence
-import io.kadence.activity.ActivityOptions
-import io.kadence.client.WorkflowHandle
-import io.kadence.dsl.workflow
-import io.kadence.workflow.activity
+import io.kadence.testing.TestKadence
 import kotlinx.coroutines.delay
 import kotlin.time.Duration
-import kotlin.time.Duration.Companion.days
 import kotlin.time.Duration.Companion.seconds
 
 /**
@@ -23,21 +19,8 @@ suspend fun <T : Any> eventually(what: String, timeout: Duration = 20.seconds, v
     }
 }
 
-/** Task queue nobody serves: an activity scheduled there stays runnable, so the virtual clock cannot jump. */
-const val UNSERVED_QUEUE = "unserved"
+/** Holds the virtual clock still until [releaseClock], so a test can act while a run waits on a timer. */
+fun Kadence.holdClock() = TestKadence.holdTime(this)
 
-/**
- * Holds the virtual clock still: a run whose activity waits on a queue no worker polls keeps a
- * runnable task in the store, and the test kit only moves time when nothing is runnable.
- */
-val ClockHold = workflow<Unit, Unit>("ClockHold") {
-    activity<Unit>("hold", options = ActivityOptions(startToClose = 1.days, taskQueue = UNSERVED_QUEUE))
-}
-
-/** Starts [ClockHold] on a worker of its own; terminate the returned handle to let time move again. */
-suspend fun Kadence.holdClock(): WorkflowHandle<Unit> {
-    worker("clock-hold", TestStores.workerOptions()) { register(ClockHold) }.start()
-    val h = client.start(ClockHold, Unit) { id = "clock-hold"; taskQueue = "clock-hold" }
-    eventually("the clock-hold activity to be scheduled") { h.describe().pendingActivities.firstOrNull() }
-    return h
-}
+/** Lets the virtual clock jump ahead again. */
+fun Kadence.releaseClock() = TestKadence.releaseTime(this)

@@ -37,7 +37,7 @@ class NonDeterminismTest {
     @Test
     fun `changed code fails the workflow task with a message naming run, event, both steps and the source line`() = runBlocking {
         TestStores.open().use { kadence ->
-            val hold = kadence.holdClock()
+            kadence.holdClock()
             val first = kadence.worker("ship", TestStores.workerOptions()) { register(ShipmentV1); activities<Greetings>(CountingGreetings()) }.start()
             val h = kadence.client.start(ShipmentV1, "Ada") { id = "ship-1"; taskQueue = "ship" }
             eventually("the run to sleep") { h.describe().pendingTimers.firstOrNull() }
@@ -45,7 +45,7 @@ class NonDeterminismTest {
 
             // A new worker (empty cache) with the changed code; then let the timer fire.
             val second = kadence.worker("ship", TestStores.workerOptions()) { register(ShipmentV2); activities<Greetings>(CountingGreetings()) }.start()
-            hold.terminate("let time move")
+            kadence.releaseClock()
             val failure = eventually("the changed code's task to fail") { h.describe().lastWorkflowTaskFailure }
             val runId = h.describe().runId
             val expected = "NonDeterminismException: non-determinism in workflow 'ship-1' run $runId (type 'Shipment'): " +

@@ -39,7 +39,7 @@ interface CountingActivities {
     suspend fun hold(i: Int): Int
 }
 
-val FanOut = workflow<Int, Int>("FanOut") { n ->
+val LimitedFanOut = workflow<Int, Int>("LimitedFanOut") { n ->
     val acts = activities<CountingActivities>(ActivityOptions(startToClose = 1.minutes))
     (1..n).map { i -> async { acts.hold(i) } }.awaitAll().sum()
 }
@@ -51,7 +51,7 @@ class WorkerTest {
             val current = AtomicInteger()
             val peak = AtomicInteger()
             kadence.worker("limited", TestStores.workerOptions { maxConcurrentActivities = 3 }) {
-                register(FanOut)
+                register(LimitedFanOut)
                 activities<CountingActivities>(object : CountingActivities {
                     override suspend fun hold(i: Int): Int {
                         val now = current.incrementAndGet()
@@ -62,7 +62,7 @@ class WorkerTest {
                     }
                 })
             }.start()
-            assertEquals(210, kadence.client.start(FanOut, 20) { taskQueue = "limited" }.result(30.seconds))
+            assertEquals(210, kadence.client.start(LimitedFanOut, 20) { taskQueue = "limited" }.result(30.seconds))
             assertEquals(3, peak.get())
         }
     }

@@ -17,6 +17,9 @@ internal class VirtualClock(start: Long) : EngineClock {
     private val time = AtomicLong(start)
     override fun now(): Long = time.get()
     override val isVirtual: Boolean get() = true
+
+    /** While true, the test kit does not jump time forward by itself (explicit advances still work). */
+    @Volatile var held: Boolean = false
     fun advanceTo(t: Long) { time.accumulateAndGet(t) { cur, target -> maxOf(cur, target) } }
     fun advanceBy(ms: Long) { time.addAndGet(ms) }
 }

@@ -38,6 +38,7 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 worked += store.expireActivities(now, 200)
                 if (worked > 0) continue
                 if (clock is VirtualClock) {
+                    if (clock.held) { engine.timerWake.await(5); continue }
                     if (engine.workersIdle() &&
                         !store.hasRunnableTasks(now, engine.namespace, engine.polledQueues(TaskPoller.Kind.WORKFLOW), engine.polledQueues(TaskPoller.Kind.ACTIVITY))) {
                         val next = store.nextWakeTime(now)
