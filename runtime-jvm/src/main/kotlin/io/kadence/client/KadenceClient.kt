@@ -28,7 +28,6 @@ public class KadenceClient internal constructor(private val engine: Engine) {
         val workflowId = o.id ?: UUID.randomUUID().toString()
         val payload = Payloads.encode(engine.converter, input, definition.inputType, "input of workflow '$workflowId'")
         val runId = UUID.randomUUID().toString()
-        val now = engine.clock.now()
         val started = WorkflowStarted(
             workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,
@@ -36,7 +35,9 @@ public class KadenceClient internal constructor(private val engine: Engine) {
             headers = o.headers.toMap(),
         )
         val result = withContext(Dispatchers.IO) {
-            engine.store.startWorkflow(StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, now))
+            engine.atClientTime { now ->
+                engine.store.startWorkflow(StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, now))
+            }
         }
         return WorkflowHandle(engine, workflowId, result.runId, definition.outputType)
     }

@@ -110,12 +110,12 @@ public class WorkflowHandle<O> internal constructor(
      * clean up inside `withContext(NonCancellable)`, and decides how it ends.
      */
     public suspend fun cancel(reason: String? = null) {
-        io { engine.store.requestCancel(engine.namespace, workflowId, runId, reason, engine.clock.now()) }
+        io { engine.atClientTime { now -> engine.store.requestCancel(engine.namespace, workflowId, runId, reason, now) } }
     }
 
     /** Closes the run at once, running no more workflow code; its activities are abandoned. */
     public suspend fun terminate(reason: String? = null) {
-        io { engine.store.terminate(engine.namespace, workflowId, runId, reason, engine.clock.now()) }
+        io { engine.atClientTime { now -> engine.store.terminate(engine.namespace, workflowId, runId, reason, now) } }
     }
 
     override fun toString(): String = "WorkflowHandle($workflowId${runId?.let { "/$it" } ?: ""})"

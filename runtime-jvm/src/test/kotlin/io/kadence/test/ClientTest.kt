@@ -35,7 +35,7 @@ import kotlin.time.Duration.Companion.seconds
 
 val Quick = workflow<String, String>("Quick") { name -> sleep(1.minutes); "done $name" }
 
-/** Waits on an activity nobody serves (which also holds the virtual clock) and on a one-hour timer. */
+/** Waits on an activity nobody serves and on a one-hour timer. */
 val Waits = workflow<Unit, String>("Waits") {
     val t = timer(1.hours)
     val a = async { activity<String>("neverServed", "x", options = ActivityOptions(startToClose = 1.days, taskQueue = UNSERVED_QUEUE)) }
@@ -134,6 +134,7 @@ class ClientTest {
     @Test
     fun `describe shows the activities and timers a waiting run has pending, and terminate removes them`() = runBlocking {
         TestStores.open().use { kadence ->
+            kadence.holdClock()
             kadence.worker("client", TestStores.workerOptions()) { register(Waits) }.start()
             val h = kadence.client.start(Waits, Unit) { id = "waits"; taskQueue = "client" }
             val d = eventually("the run to wait on its timer and activity") {

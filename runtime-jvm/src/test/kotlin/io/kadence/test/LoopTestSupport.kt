@@ -24,3 +24,6 @@ fun Kadence.holdClock() = TestKadence.holdTime(this)
 
 /** Lets the virtual clock jump ahead again. */
 fun Kadence.releaseClock() = TestKadence.releaseTime(this)
+
+/** A task queue no worker polls: activities scheduled there wait forever. */
+const val UNSERVED_QUEUE = "unserved"

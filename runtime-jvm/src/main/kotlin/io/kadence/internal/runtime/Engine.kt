@@ -32,6 +32,36 @@ internal class Engine(
         store.listener = this
     }
 
+    /**
+     * Client calls read the clock and commit under the read side; the test kit's clock jumps only
+     * under the write side, so a start never records a time the clock has already left behind.
+     */
+    private val timeGate = java.util.concurrent.locks.ReentrantReadWriteLock()
+
+    /** Runs a client call that reads [clock] and writes with that time. */
+    fun <T> atClientTime(block: (now: Long) -> T): T {
+        if (!clock.isVirtual) return block(clock.now())
+        val lock = timeGate.readLock()
+        lock.lock()
+        try {
+            return block(clock.now())
+        } finally {
+            lock.unlock()
+        }
+    }
+
+    /** Runs [block] (which may move the virtual clock) only if no client call is in progress; false otherwise. */
+    fun tryMovingTime(block: () -> Unit): Boolean {
+        val lock = timeGate.writeLock()
+        if (!lock.tryLock()) return false
+        try {
+            block()
+        } finally {
+            lock.unlock()
+        }
+        return true
+    }
+
     fun register(poller: TaskPoller<*>) { pollers += poller }
     fun unregister(poller: TaskPoller<*>) { pollers -= poller }
 

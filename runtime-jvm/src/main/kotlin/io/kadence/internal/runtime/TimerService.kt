@@ -28,6 +28,22 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         kotlinx.coroutines.runBlocking { j.cancelAndJoin() }
     }
 
+    /**
+     * Jumps the virtual clock to the next wake time when nothing can make progress without it: no
+     * task is runnable on a polled queue and no poller is claiming or running one. Runnable is
+     * checked before idle, so a task claimed between the two checks is seen as in flight.
+     */
+    private fun jumpIfIdle(clock: VirtualClock, now: Long): Boolean {
+        val store = engine.store
+        if (store.hasRunnableTasks(now, engine.namespace, engine.polledQueues(TaskPoller.Kind.WORKFLOW), engine.polledQueues(TaskPoller.Kind.ACTIVITY))) return false
+        if (!engine.workersIdle()) return false
+        val next = store.nextWakeTime(now) ?: return false
+        if (next <= now || !engine.workersIdle()) return false
+        clock.advanceTo(next)
+        engine.wakeAllPollers()
+        return true
+    }
+
     private suspend fun run() {
         val store = engine.store
         val clock = engine.clock
@@ -39,15 +55,9 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 if (worked > 0) continue
                 if (clock is VirtualClock) {
                     if (clock.held) { engine.timerWake.await(5); continue }
-                    if (engine.workersIdle() &&
-                        !store.hasRunnableTasks(now, engine.namespace, engine.polledQueues(TaskPoller.Kind.WORKFLOW), engine.polledQueues(TaskPoller.Kind.ACTIVITY))) {
-                        val next = store.nextWakeTime(now)
-                        if (next != null && next > now && engine.workersIdle()) {
-                            clock.advanceTo(next)
-                            engine.wakeAllPollers()
-                            continue
-                        }
-                    }
+                    var moved = false
+                    engine.tryMovingTime { moved = jumpIfIdle(clock, now) }
+                    if (moved) continue
                     engine.timerWake.await(5)
                 } else {
                     val next = store.nextTimerDue()
