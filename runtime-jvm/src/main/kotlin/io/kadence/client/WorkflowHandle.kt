@@ -97,11 +97,11 @@ public class WorkflowHandle<O> internal constructor(
         val id = run().runId
         var from = 1L
         while (true) {
-            val page = engine.store.readHistory(id, from)
+            val page = engine.store.readHistory(id, from, HISTORY_PAGE)
             if (page.isEmpty()) break
             page.forEach { emit(it) }
             from = page.last().eventId + 1
-            if (page.size < 1000) break
+            if (page.size < HISTORY_PAGE) break
         }
     }.flowOn(Dispatchers.IO)
 
@@ -116,6 +116,10 @@ public class WorkflowHandle<O> internal constructor(
     /** Closes the run at once, running no more workflow code; its activities are abandoned. */
     public suspend fun terminate(reason: String? = null) {
         io { engine.atClientTime { now -> engine.store.terminate(engine.namespace, workflowId, runId, reason, now) } }
+    }
+
+    private companion object {
+        const val HISTORY_PAGE = 1000
     }
 
     override fun toString(): String = "WorkflowHandle($workflowId${runId?.let { "/$it" } ?: ""})"

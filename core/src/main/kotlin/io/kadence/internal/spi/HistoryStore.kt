@@ -23,8 +23,8 @@ public interface HistoryStore : AutoCloseable {
     /** The run [runId], or the current run of [workflowId] when [runId] is null. */
     public fun findRun(namespace: String, workflowId: String, runId: String?): RunRecord?
 
-    /** Events of [runId] from [fromEventId] on, in order. */
-    public fun readHistory(runId: String, fromEventId: Long = 1): List<HistoryEvent>
+    /** Events of [runId] from [fromEventId] on, in order, at most [limit] of them. */
+    public fun readHistory(runId: String, fromEventId: Long = 1, limit: Int = Int.MAX_VALUE): List<HistoryEvent>
 
     /** Records a cancel request for the run as an input and schedules a workflow task. */
     public fun requestCancel(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)

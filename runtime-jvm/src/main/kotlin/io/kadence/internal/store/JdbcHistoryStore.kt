@@ -226,10 +226,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         resolveRunId(namespace, workflowId, runId)?.let { runRow(it) }?.let(::toRunRecord)
     }
 
-    override fun readHistory(runId: String, fromEventId: Long): List<HistoryEvent> = read {
+    override fun readHistory(runId: String, fromEventId: Long, limit: Int): List<HistoryEvent> = read {
         HistoryEvents.selectAll()
             .where { (HistoryEvents.runId eq runId) and (HistoryEvents.eventId greaterEq fromEventId) }
             .orderBy(HistoryEvents.eventId)
+            .let { if (limit < Int.MAX_VALUE) it.limit(limit) else it }
             .map { HistoryEvent(it[HistoryEvents.eventId], it[HistoryEvents.eventTime], HistoryCodec.decodeAttributes(it[HistoryEvents.body])) }
     }
 
