@@ -17,6 +17,10 @@ public class WorkflowAlreadyStartedException(
 public class WorkflowNotFoundException(public val workflowId: String, public val runId: String?) :
     KadenceException("workflow '$workflowId'${runId?.let { " run $it" } ?: ""} was not found")
 
+/** The workflow run is closed, so it cannot take signals, cancel requests or termination any more. */
+public class WorkflowClosedException(public val workflowId: String, public val runId: String, public val status: String) :
+    KadenceException("workflow '$workflowId' run $runId is already closed ($status); start a new run to continue")
+
 /** The workflow closed without a result: it failed, timed out, was canceled or terminated. [cause] says how. */
 public class WorkflowFailedException(
     public val workflowId: String,

@@ -49,6 +49,12 @@ public data class WorkflowCancelRequested(val reason: String? = null) : EventAtt
     override fun describe(): String = "WorkflowCancelRequested"
 }
 
+/** A signal sent to the run: [name] and its encoded argument. */
+@Serializable @SerialName("WorkflowSignaled")
+public data class WorkflowSignaled(val name: String, val input: String?) : EventAttributes() {
+    override fun describe(): String = "WorkflowSignaled '$name'"
+}
+
 @Serializable @SerialName("ActivityScheduled")
 public data class ActivityScheduled(
     override val seq: Long,

@@ -3,6 +3,7 @@ package io.kadence.workflow
 import io.kadence.activity.ActivityOptions
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Deferred
+import kotlinx.coroutines.channels.ReceiveChannel
 import java.lang.reflect.Type
 import java.time.Instant
 import kotlin.random.Random
@@ -45,6 +46,13 @@ public interface WorkflowScope : CoroutineScope {
     public fun uuid(): String
 
     /**
+     * The channel on which signals named [name] arrive, decoded as [type]. Signals sent before the
+     * channel was first asked for are buffered and delivered in order; none is lost. Use it like
+     * any channel: `receive()`, `tryReceive()`, or `onReceive` in a `select`.
+     */
+    public fun <T> signalChannel(name: String, type: Type): ReceiveChannel<T>
+
+    /**
      * A typed stub for the activity interface [iface]: calling a (suspend) method schedules that
      * activity with [options] and suspends until its final outcome. A failure arrives as
      * [io.kadence.failure.ActivityFailure].
@@ -63,6 +71,11 @@ public interface WorkflowScope : CoroutineScope {
         options: ActivityOptions,
     ): Any?
 }
+
+/** The channel of signals named [name], decoded as [T]; see [WorkflowScope.signalChannel]. */
+@OptIn(ExperimentalStdlibApi::class)
+public inline fun <reified T> WorkflowScope.signalChannel(name: String): ReceiveChannel<T> =
+    signalChannel(name, kotlin.reflect.typeOf<T>().javaType)
 
 /** A typed stub for the activity interface [T]; see [WorkflowScope.activities]. */
 public inline fun <reified T : Any> WorkflowScope.activities(options: ActivityOptions): T =

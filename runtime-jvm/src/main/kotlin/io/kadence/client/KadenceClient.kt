@@ -9,6 +9,7 @@ import io.kadence.workflow.WorkflowDefinition
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 import java.lang.reflect.Type
+import kotlin.reflect.javaType
 import java.time.Instant
 import java.util.UUID
 
@@ -25,19 +26,46 @@ public class KadenceClient internal constructor(private val engine: Engine) {
     ): WorkflowHandle<O> {
         val o = WorkflowStartOptions().apply(options)
         o.validate()
-        val workflowId = o.id ?: UUID.randomUUID().toString()
+        val request = startRequest(definition, input, o.id ?: UUID.randomUUID().toString(), o)
+        val result = withContext(Dispatchers.IO) {
+            engine.atClientTime { now -> engine.store.startWorkflow(request.copy(now = now)) }
+        }
+        return WorkflowHandle(engine, request.workflowId, result.runId, definition.outputType)
+    }
+
+    private fun <I> startRequest(definition: WorkflowDefinition<I, *>, input: I, workflowId: String, o: WorkflowStartOptions): StartWorkflowRequest {
         val payload = Payloads.encode(engine.converter, input, definition.inputType, "input of workflow '$workflowId'")
-        val runId = UUID.randomUUID().toString()
         val started = WorkflowStarted(
             workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,
             runTimeoutMillis = o.runTimeout?.inWholeMilliseconds,
             headers = o.headers.toMap(),
         )
+        return StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, UUID.randomUUID().toString(), o.requestId, started, 0)
+    }
+
+    /**
+     * Sends signal [signalName] with [signalArg] to the open run of the workflow id set in
+     * [options], starting a run of [definition] with [input] first if none is open; then the
+     * signal is the first thing the new run sees. One transaction: two concurrent calls never
+     * start two runs.
+     */
+    public suspend fun <I, O> signalWithStart(
+        definition: WorkflowDefinition<I, O>,
+        input: I,
+        signalName: String,
+        signalArg: Any?,
+        signalArgType: Type,
+        options: WorkflowStartOptions.() -> Unit = {},
+    ): WorkflowHandle<O> {
+        val o = WorkflowStartOptions().apply(options)
+        o.validate()
+        val workflowId = o.id ?: throw io.kadence.failure.InvalidArgumentException("signalWithStart needs a workflow id: set id in the options")
+        Validation.checkId("signal name", signalName)
+        val signal = Payloads.encode(engine.converter, signalArg, signalArgType, "signal '$signalName' to workflow '$workflowId'")
+        val request = startRequest(definition, input, workflowId, o)
         val result = withContext(Dispatchers.IO) {
-            engine.atClientTime { now ->
-                engine.store.startWorkflow(StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, now))
-            }
+            engine.atClientTime { now -> engine.store.signalWithStart(request.copy(now = now), signalName, signal) }
         }
         return WorkflowHandle(engine, workflowId, result.runId, definition.outputType)
     }
@@ -63,3 +91,13 @@ public class KadenceClient internal constructor(private val engine: Engine) {
     public suspend fun count(status: WorkflowStatus? = null, workflowType: String? = null): Int =
         list(status, workflowType, Int.MAX_VALUE).size
 }
+
+/** [KadenceClient.signalWithStart] with the signal argument typed by [S]. */
+@OptIn(ExperimentalStdlibApi::class)
+public suspend inline fun <I, O, reified S> KadenceClient.signalWithStart(
+    definition: WorkflowDefinition<I, O>,
+    input: I,
+    signalName: String,
+    signalArg: S,
+    noinline options: WorkflowStartOptions.() -> Unit = {},
+): WorkflowHandle<O> = signalWithStart(definition, input, signalName, signalArg, kotlin.reflect.typeOf<S>().javaType, options)

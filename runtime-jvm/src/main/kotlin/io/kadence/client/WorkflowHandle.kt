@@ -17,6 +17,7 @@ import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.withTimeoutOrNull
 import java.lang.reflect.Type
 import java.time.Instant
+import kotlin.reflect.javaType
 import kotlin.time.Duration
 
 /**
@@ -106,6 +107,17 @@ public class WorkflowHandle<O> internal constructor(
     }.flowOn(Dispatchers.IO)
 
     /**
+     * Sends signal [name] with [arg] (encoded as [argType]) to the open run. It is durable when this
+     * returns; the workflow reads it from `signalChannel(name)`. A closed run throws
+     * [io.kadence.failure.WorkflowClosedException], an unknown one [WorkflowNotFoundException].
+     */
+    public suspend fun signal(name: String, arg: Any?, argType: Type) {
+        Validation.checkId("signal name", name)
+        val payload = io.kadence.converter.Payloads.encode(engine.converter, arg, argType, "signal '$name' to workflow '$workflowId'")
+        io { engine.atClientTime { now -> engine.store.signal(engine.namespace, workflowId, runId, name, payload, now) } }
+    }
+
+    /**
      * Asks the run to cancel: its code sees a `CancellationException` at its next suspension, may
      * clean up inside `withContext(NonCancellable)`, and decides how it ends.
      */
@@ -124,3 +136,8 @@ public class WorkflowHandle<O> internal constructor(
 
     override fun toString(): String = "WorkflowHandle($workflowId${runId?.let { "/$it" } ?: ""})"
 }
+
+/** Sends signal [name] with [arg], encoded by its static type [T]. */
+@OptIn(ExperimentalStdlibApi::class)
+public suspend inline fun <reified T> WorkflowHandle<*>.signal(name: String, arg: T): Unit =
+    signal(name, arg, kotlin.reflect.typeOf<T>().javaType)

@@ -49,6 +49,10 @@ internal class WorkflowScopeImpl(
         UUID((it.mostSignificantBits and -0xf001L) or 0x4000L, (it.leastSignificantBits and 0x3fffffffffffffffL) or Long.MIN_VALUE)
     }.toString()
 
+    @Suppress("UNCHECKED_CAST")
+    override fun <T> signalChannel(name: String, type: Type): kotlinx.coroutines.channels.ReceiveChannel<T> =
+        executor.state.signalChannel(name, type) as kotlinx.coroutines.channels.ReceiveChannel<T>
+
     override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T = ActivityStubs.create(iface, options, this)
 
     override suspend fun executeActivity(

@@ -13,7 +13,9 @@ import io.kadence.history.EventAttributes
 import io.kadence.history.TimerCanceled
 import io.kadence.history.TimerFired
 import io.kadence.history.TimerStarted
+import io.kadence.history.WorkflowSignaled
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.NonCancellable
 import kotlinx.coroutines.suspendCancellableCoroutine
@@ -51,9 +53,44 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
                 is ActivityCanceled -> activities.remove(a.seq)?.let {
                     it.outcome.complete(Result.failure(ActivityFailure(it.type, a.seq, 0, CanceledFailure("activity '${it.type}' was canceled"))))
                 }
+                is WorkflowSignaled -> deliverSignal(a)
                 else -> {}
             }
         }
+    }
+
+    /** Signals by name: a channel once the code asked for one, else a buffer until it does. */
+    private val signalChannels = HashMap<String, SignalChannel>()
+    private val bufferedSignals = HashMap<String, ArrayDeque<String?>>()
+
+    private class SignalChannel(val type: java.lang.reflect.Type, val channel: Channel<Any?>)
+
+    private fun deliverSignal(a: WorkflowSignaled) {
+        val target = signalChannels[a.name]
+        if (target == null) {
+            bufferedSignals.getOrPut(a.name) { ArrayDeque() }.addLast(a.input)
+        } else {
+            target.channel.trySend(decodeSignal(a.name, a.input, target.type))
+        }
+    }
+
+    private fun decodeSignal(name: String, input: String?, type: java.lang.reflect.Type): Any? =
+        if (type == Unit::class.java) Unit else executor.converter.decode(input ?: "null", type)
+
+    /** The channel of signal [name]; signals that arrived before it was asked for are in it already. */
+    fun signalChannel(name: String, type: java.lang.reflect.Type): Channel<Any?> {
+        signalChannels[name]?.let { existing ->
+            if (existing.type != type) {
+                throw io.kadence.failure.InvalidArgumentException(
+                    "signal channel '$name' was already opened for type ${existing.type.typeName}, now asked for ${type.typeName}",
+                )
+            }
+            return existing.channel
+        }
+        val channel = Channel<Any?>(Channel.UNLIMITED)
+        signalChannels[name] = SignalChannel(type, channel)
+        bufferedSignals.remove(name)?.forEach { channel.trySend(decodeSignal(name, it, type)) }
+        return channel
     }
 
     override fun startTimer(durationMillis: Long, onFire: () -> Unit): Long {

@@ -29,6 +29,15 @@ public interface HistoryStore : AutoCloseable {
     /** Records a cancel request for the run as an input and schedules a workflow task. */
     public fun requestCancel(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)
 
+    /** Records a signal for the open run as an input and schedules a workflow task. */
+    public fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long)
+
+    /**
+     * Signals the open run of the request's workflow id, or (none open) starts a run whose first
+     * input is the signal, in one transaction.
+     */
+    public fun signalWithStart(request: StartWorkflowRequest, name: String, input: String?): StartResult
+
     /** Closes the run at once with a `WorkflowTerminated` event; its tasks and timers are dropped. */
     public fun terminate(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)
 
@@ -46,7 +55,7 @@ public interface HistoryStore : AutoCloseable {
      * [consumedInboxSeq], applies what the commands mean (activity tasks, timers, closing the run) and
      * retires the task (or makes it visible again if newer inputs are waiting).
      */
-    public fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long)
+    public fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long): TaskCompletion
 
     /** Records a failed workflow task on the run and makes the task visible again at [retryAt]. */
     public fun failWorkflowTask(lease: WorkflowTaskLease, failure: String, retryAt: Long)
@@ -112,6 +121,19 @@ public data class StartWorkflowRequest(
     val started: EventAttributes,
     val now: Long,
 )
+
+/** What became of a workflow task's completion. */
+@InternalKadenceApi
+public enum class TaskCompletion {
+    /** Committed. */
+    COMMITTED,
+
+    /**
+     * Not committed: the task would have closed the run, but inputs (signals) arrived while it ran.
+     * The task is visible again; the run must be rebuilt from history so its code sees them.
+     */
+    NEWER_INPUTS,
+}
 
 @InternalKadenceApi
 public data class StartResult(val runId: String, val created: Boolean)

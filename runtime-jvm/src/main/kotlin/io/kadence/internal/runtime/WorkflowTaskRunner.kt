@@ -3,6 +3,7 @@ package io.kadence.internal.runtime
 import io.kadence.failure.IllegalWorkflowStateException
 import io.kadence.failure.StaleTaskException
 import io.kadence.internal.engine.WorkflowExecutor
+import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.spi.WorkflowTaskLease
 import io.kadence.workflow.WorkflowDefinition
 import org.slf4j.LoggerFactory
@@ -44,7 +45,12 @@ internal class WorkflowTaskRunner(
             executor = executor ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(history!!) }
             val events = executor.runTask(lease.inbox.map { it.attributes }, engine.clock.now(), workerId)
             checkNotBlocked(thread, run.runId, run.workflowId)
-            engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now())
+            val completion = engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now())
+            if (completion != TaskCompletion.COMMITTED) {
+                // Signals arrived while the task was closing the run: the executor ran ahead of history, so it is dropped.
+                log.debug("workflow task of '{}' (run {}) handed back: newer inputs arrived", run.workflowId, run.runId)
+                return
+            }
             if (log.isDebugEnabled) {
                 log.debug("committed workflow task of '{}' (run {}): events {}", run.workflowId, run.runId,
                     events.joinToString { "${it.eventId} ${it.attributes::class.simpleName}" })

@@ -3,6 +3,7 @@ package io.kadence.internal.store
 import io.kadence.failure.InvalidArgumentException
 import io.kadence.failure.StaleTaskException
 import io.kadence.failure.WorkflowAlreadyStartedException
+import io.kadence.failure.WorkflowClosedException
 import io.kadence.failure.WorkflowNotFoundException
 import io.kadence.history.ActivityCancelRequested
 import io.kadence.history.ActivityCanceled
@@ -20,6 +21,7 @@ import io.kadence.history.WorkflowCancelRequested
 import io.kadence.history.WorkflowCanceled
 import io.kadence.history.WorkflowCompleted
 import io.kadence.history.WorkflowFailed
+import io.kadence.history.WorkflowSignaled
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTerminated
 import io.kadence.history.WorkflowTimedOut
@@ -34,6 +36,7 @@ import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartResult
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.StoreListener
+import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.spi.WorkflowTaskLease
 import com.zaxxer.hikari.HikariDataSource
 import kotlinx.serialization.builtins.MapSerializer
@@ -137,7 +140,20 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     // ---------------------------------------------------------------- runs
 
-    override fun startWorkflow(request: StartWorkflowRequest): StartResult = write { hints ->
+    override fun startWorkflow(request: StartWorkflowRequest): StartResult = write { hints -> startRun(request, hints) }
+
+    override fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long) = write { hints ->
+        addInput(openRunOrThrow(namespace, workflowId, runId), WorkflowSignaled(name, input), now, hints)
+    }
+
+    override fun signalWithStart(request: StartWorkflowRequest, name: String, input: String?): StartResult = write { hints ->
+        val open = resolveRunId(request.namespace, request.workflowId, null)?.let(::lockOpenRun)
+        val result = if (open != null) StartResult(open[WorkflowExecutions.runId], created = false) else startRun(request, hints)
+        addInput(lockOpenRun(result.runId)!!, WorkflowSignaled(name, input), request.now, hints)
+        result
+    }
+
+    private fun startRun(request: StartWorkflowRequest, hints: Hints): StartResult {
         val current = CurrentRuns.selectAll()
             .where { (CurrentRuns.namespace eq request.namespace) and (CurrentRuns.workflowId eq request.workflowId) }
             .forUpdate().firstOrNull()?.get(CurrentRuns.runId)
@@ -145,7 +161,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             val run = runRow(current)
             if (run != null && run[WorkflowExecutions.status] == RunStatus.RUNNING.name) {
                 if (request.requestId != null && run[WorkflowExecutions.requestId] == request.requestId) {
-                    return@write StartResult(current, created = false)
+                    return StartResult(current, created = false)
                 }
                 throw WorkflowAlreadyStartedException(request.workflowId, current, run[WorkflowExecutions.workflowType])
             }
@@ -188,7 +204,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             }
             hints.timer(at)
         }
-        StartResult(request.runId, created = true)
+        return StartResult(request.runId, created = true)
     }
 
     private fun runRow(runId: String, lock: Boolean = false): ResultRow? {
@@ -267,7 +283,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     private fun openRunOrThrow(namespace: String, workflowId: String, runId: String?): ResultRow {
         val id = resolveRunId(namespace, workflowId, runId) ?: throw WorkflowNotFoundException(workflowId, runId)
-        return lockOpenRun(id) ?: throw InvalidArgumentException("workflow '$workflowId' run $id is already closed")
+        return lockOpenRun(id)
+            ?: throw WorkflowClosedException(workflowId, id, runRow(id)?.get(WorkflowExecutions.status) ?: "gone")
     }
 
     override fun requestCancel(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long) = write { hints ->
@@ -371,7 +388,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    override fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long) = write { hints ->
+    override fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long): TaskCompletion = write { hints ->
         val run = lease.run
         val id = run.runId
         val expected = run.nextEventId
@@ -386,6 +403,17 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 is WorkflowCanceled -> Triple(RunStatus.CANCELED, null, FailureInfo(a.details ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED))
                 else -> null
             }
+        }
+        if (close != null && newerInputsArrived(lease, consumedInboxSeq)) {
+            // A signal came in while the task ran: closing now would drop it. Hand the task back so
+            // the run is rebuilt and its code sees the signal before it decides to close.
+            WorkflowTasks.update({ (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }) {
+                it[leaseOwner] = null
+                it[leaseUntil] = null
+                it[visibleAt] = now
+            }
+            hints.workflowQueues += run.namespace to run.taskQueue
+            return@write TaskCompletion.NEWER_INPUTS
         }
         // Fencing: the run must still be open at the event id this task read.
         val fenced = WorkflowExecutions.update({
@@ -411,7 +439,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         if (close != null) {
             dropRunWork(id)
             hints.closedRuns += id
-            return@write
+            return@write TaskCompletion.COMMITTED
         }
         var newInputs = false
         for (e in events) {
@@ -441,6 +469,13 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             }
             hints.workflowQueues += run.namespace to run.taskQueue
         }
+        TaskCompletion.COMMITTED
+    }
+
+    /** Locks the run and tells whether inputs newer than [consumedInboxSeq] wait in its inbox. */
+    private fun newerInputsArrived(lease: WorkflowTaskLease, consumedInboxSeq: Long): Boolean {
+        lockOpenRun(lease.run.runId) ?: return false
+        return Inbox.select(Inbox.seq).where { (Inbox.runId eq lease.run.runId) and (Inbox.seq greater consumedInboxSeq) }.limit(1).any()
     }
 
     private fun scheduleActivity(run: RunRecord, a: ActivityScheduled, now: Long, hints: Hints) {
