@@ -21,6 +21,10 @@ public class WorkflowNotFoundException(public val workflowId: String, public val
 public class WorkflowClosedException(public val workflowId: String, public val runId: String, public val status: String) :
     KadenceException("workflow '$workflowId' run $runId is already closed ($status); start a new run to continue")
 
+/** A query could not be answered: unknown name, undecodable argument, or the handler failed. */
+public class QueryFailedException(public val workflowId: String, public val queryName: String, message: String, cause: Throwable? = null) :
+    KadenceException("query '$queryName' of workflow '$workflowId' failed: $message", cause)
+
 /** The workflow closed without a result: it failed, timed out, was canceled or terminated. [cause] says how. */
 public class WorkflowFailedException(
     public val workflowId: String,

@@ -53,6 +53,13 @@ public interface WorkflowScope : CoroutineScope {
     public fun <T> signalChannel(name: String, type: Type): ReceiveChannel<T>
 
     /**
+     * Answers queries named [name]: [handler] gets the decoded arguments and returns the answer.
+     * It reads the run's state and must not change it or call workflow operations (that fails the
+     * query). Queries never write history; a run that is not in memory is replayed to answer.
+     */
+    public fun onQuery(name: String, argTypes: List<Type>, resultType: Type, handler: (List<Any?>) -> Any?)
+
+    /**
      * A typed stub for the activity interface [iface]: calling a (suspend) method schedules that
      * activity with [options] and suspends until its final outcome. A failure arrives as
      * [io.kadence.failure.ActivityFailure].
@@ -76,6 +83,16 @@ public interface WorkflowScope : CoroutineScope {
 @OptIn(ExperimentalStdlibApi::class)
 public inline fun <reified T> WorkflowScope.signalChannel(name: String): ReceiveChannel<T> =
     signalChannel(name, kotlin.reflect.typeOf<T>().javaType)
+
+/** Answers the query [name] (no argument) with [handler]'s result; see [WorkflowScope.onQuery]. */
+@OptIn(ExperimentalStdlibApi::class)
+public inline fun <reified R> WorkflowScope.onQuery(name: String, noinline handler: () -> R): Unit =
+    onQuery(name, emptyList(), kotlin.reflect.typeOf<R>().javaType) { handler() }
+
+/** Answers the query [name] with one argument of type [A]; see [WorkflowScope.onQuery]. */
+@OptIn(ExperimentalStdlibApi::class)
+public inline fun <reified A, reified R> WorkflowScope.onQuery(name: String, noinline handler: (A) -> R): Unit =
+    onQuery(name, listOf(kotlin.reflect.typeOf<A>().javaType), kotlin.reflect.typeOf<R>().javaType) { args -> handler(args[0] as A) }
 
 /** A typed stub for the activity interface [T]; see [WorkflowScope.activities]. */
 public inline fun <reified T : Any> WorkflowScope.activities(options: ActivityOptions): T =

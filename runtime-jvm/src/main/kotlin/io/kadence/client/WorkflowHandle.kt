@@ -118,6 +118,26 @@ public class WorkflowHandle<O> internal constructor(
     }
 
     /**
+     * Asks the run's query handler [name] with [args] and decodes its answer as [resultType]. The
+     * run is replayed from its history in this process (queries never write history), so the
+     * workflow type must be registered on a worker of this Kadence instance.
+     */
+    public suspend fun query(name: String, args: List<Any?>, argTypes: List<Type>, resultType: Type): Any? {
+        val r = run()
+        val definition = engine.definitions[r.workflowType] ?: throw io.kadence.failure.QueryFailedException(
+            r.workflowId, name,
+            "no worker of this Kadence instance registers workflow type '${r.workflowType}'; query from a process that has its code",
+        )
+        val encodedArgs = io.kadence.converter.Payloads.encodeArgs(engine.converter, args, argTypes, "arguments of query '$name'")
+        val answer = io {
+            val executor = io.kadence.internal.engine.WorkflowExecutor(definition, engine.converter, r.runId)
+            executor.replay(engine.store.readHistory(r.runId))
+            executor.query(name, encodedArgs)
+        }
+        return engine.converter.decode(answer, resultType)
+    }
+
+    /**
      * Asks the run to cancel: its code sees a `CancellationException` at its next suspension, may
      * clean up inside `withContext(NonCancellable)`, and decides how it ends.
      */
@@ -141,3 +161,13 @@ public class WorkflowHandle<O> internal constructor(
 @OptIn(ExperimentalStdlibApi::class)
 public suspend inline fun <reified T> WorkflowHandle<*>.signal(name: String, arg: T): Unit =
     signal(name, arg, kotlin.reflect.typeOf<T>().javaType)
+
+/** Asks query [name] (no argument) and decodes the answer as [R]. */
+@OptIn(ExperimentalStdlibApi::class)
+public suspend inline fun <reified R> WorkflowHandle<*>.query(name: String): R =
+    query(name, emptyList(), emptyList(), kotlin.reflect.typeOf<R>().javaType) as R
+
+/** Asks query [name] with one argument and decodes the answer as [R]. */
+@OptIn(ExperimentalStdlibApi::class)
+public suspend inline fun <reified A, reified R> WorkflowHandle<*>.query(name: String, arg: A): R =
+    query(name, listOf(arg), listOf(kotlin.reflect.typeOf<A>().javaType), kotlin.reflect.typeOf<R>().javaType) as R

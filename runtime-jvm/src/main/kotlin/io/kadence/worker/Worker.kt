@@ -50,6 +50,7 @@ public class Worker internal constructor(
         check(!started) { "register workflows before start()" }
         if (definition.name in workflows) throw InvalidArgumentException("workflow type '${definition.name}' is already registered on this worker")
         workflows[definition.name] = definition as WorkflowDefinition<Any?, Any?>
+        engine.definitions.putIfAbsent(definition.name, definition)
     }
 
     /**

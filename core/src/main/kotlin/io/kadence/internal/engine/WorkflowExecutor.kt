@@ -169,6 +169,37 @@ public class WorkflowExecutor(
         commands.issue(WorkflowCompleted(result))
     }
 
+    private class QueryHandler(val argTypes: List<java.lang.reflect.Type>, val resultType: java.lang.reflect.Type, val handler: (List<Any?>) -> Any?)
+
+    private val queries = HashMap<String, QueryHandler>()
+
+    internal fun registerQuery(name: String, argTypes: List<java.lang.reflect.Type>, resultType: java.lang.reflect.Type, handler: (List<Any?>) -> Any?) {
+        queries[name] = QueryHandler(argTypes, resultType, handler)
+    }
+
+    /**
+     * Answers query [name] with [args] (an encoded argument list) from the state the run has now,
+     * and returns the encoded answer. Runs the handler outside any workflow task, so a handler that
+     * tries to issue a command fails instead of writing history.
+     */
+    public fun query(name: String, args: String?): String {
+        val q = queries[name] ?: throw io.kadence.failure.QueryFailedException(
+            info.workflowId, name, "the workflow has no handler for it; known queries: ${queries.keys.sorted()}",
+        )
+        val decoded = try {
+            Payloads.decodeArgs(converter, args, q.argTypes, "arguments of query '$name'")
+        } catch (e: Exception) {
+            throw io.kadence.failure.QueryFailedException(info.workflowId, name,
+                "its arguments could not be decoded as ${q.argTypes.map { it.typeName }}: ${e.message}", e)
+        }
+        val answer = try {
+            q.handler(decoded)
+        } catch (e: Exception) {
+            throw io.kadence.failure.QueryFailedException(info.workflowId, name, "the handler threw ${e.javaClass.simpleName}: ${e.message}", e)
+        }
+        return Payloads.encode(converter, answer, q.resultType, "answer to query '$name' of workflow '${info.workflowId}'")
+    }
+
     /** Drains the loop; fails the task if code escaped the loop or threw a non-Kadence exception. */
     private fun drain() {
         loop.runUntilIdle()

@@ -53,6 +53,9 @@ internal class WorkflowScopeImpl(
     override fun <T> signalChannel(name: String, type: Type): kotlinx.coroutines.channels.ReceiveChannel<T> =
         executor.state.signalChannel(name, type) as kotlinx.coroutines.channels.ReceiveChannel<T>
 
+    override fun onQuery(name: String, argTypes: List<Type>, resultType: Type, handler: (List<Any?>) -> Any?) =
+        executor.registerQuery(name, argTypes, resultType, handler)
+
     override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T = ActivityStubs.create(iface, options, this)
 
     override suspend fun executeActivity(

@@ -62,6 +62,9 @@ internal class Engine(
         return true
     }
 
+    /** Workflow definitions registered by this instance's workers, by type name (for queries). */
+    val definitions = ConcurrentHashMap<String, io.kadence.workflow.WorkflowDefinition<Any?, Any?>>()
+
     fun register(poller: TaskPoller<*>) { pollers += poller }
     fun unregister(poller: TaskPoller<*>) { pollers -= poller }
 
