@@ -18,7 +18,7 @@ const val USAGE = """Kadence benchmark (issue 7): every workload on every system
   --scale x            multiply every count (default 1 = the issue's sizes; 0.01 for a smoke run)
   --java path          java binary for the child JVMs (default: the one running this)
   --jvm-args "..."     options for the child JVMs (default: "-Xmx2g")
-  --timeout s          seconds allowed per system+workload before its JVM is killed (default 1200)
+  --timeout s          seconds allowed per system+workload before its JVM is killed (default 1800)
   --pg-url url         PostgreSQL for kadence-pg and dbos (default jdbc:postgresql://127.0.0.1:5432/test)
   --pg-user u          (default postgres)   --pg-password p   (default none)
   --logs dir           where child JVM logs go (default bench/target/bench-logs or ./bench-logs)
@@ -54,7 +54,7 @@ class Options(args: List<String>) {
     val scale: Double = map["scale"]?.toDouble() ?: 1.0
     val java: String = map["java"] ?: Path.of(System.getProperty("java.home"), "bin", "java").toString()
     val jvmArgs: List<String> = (map["jvm-args"] ?: "-Xmx2g").split(' ').filter { it.isNotBlank() }
-    val timeoutSeconds: Long = map["timeout"]?.toLong() ?: 1200
+    val timeoutSeconds: Long = map["timeout"]?.toLong() ?: 1800
     val pgUrl: String = map["pg-url"] ?: "jdbc:postgresql://127.0.0.1:5432/test"
     val pgUser: String = map["pg-user"] ?: "postgres"
     val pgPassword: String? = map["pg-password"]
@@ -223,7 +223,9 @@ private fun header(opts: Options) {
 
 private fun table(rows: List<Row>): String {
     val columns = SYSTEMS.filter { s -> rows.any { it.system == s } }
-    val keys = rows.map { it.workload to it.metric }.distinct()
+    // Rows in the issue's order: workloads as listed, each with its metrics as listed.
+    val order = Workload.entries.flatMap { w -> w.metrics.map { w.id to it.name } }
+    val keys = rows.map { it.workload to it.metric }.distinct().sortedBy { order.indexOf(it).let { i -> if (i < 0) Int.MAX_VALUE else i } }
     val header = listOf("workload", "metric", "unit") + columns
     val body = keys.map { (w, m) ->
         val unit = runCatching { Workload.byId(w).metrics.first { it.name == m }.unit }.getOrDefault("")
