@@ -91,9 +91,10 @@ fun main(args: Array<String>) {
     if ("child" in opts.flags) {
         exitProcess(runChild(opts, opts.systems.single(), opts.workloads.single()))
     }
-    runAll(opts)
+    val ok = runAll(opts)
     // exec:java waits for non-daemon threads; engines run in children, but be sure nothing lingers.
-    if ("in-process" !in opts.flags) exitProcess(0)
+    // A failed or timed-out pair makes the exit code 1 (its figures are printed as n/a).
+    if (!ok || "in-process" !in opts.flags) exitProcess(if (ok) 0 else 1)
 }
 
 /** Runs [workload] on [system] in this JVM; prints RESULT lines; returns the exit code. */
@@ -123,8 +124,8 @@ fun runChild(opts: Options, system: String, workload: Workload): Int {
 
 private data class Row(val system: String, val workload: String, val metric: String, val value: String, val unit: String)
 
-/** Forks one JVM per system and workload, collects their RESULT lines, prints them and a table. */
-fun runAll(opts: Options) {
+/** Forks one JVM per system and workload, collects their RESULT lines, prints them and a table; false when a pair failed. */
+fun runAll(opts: Options): Boolean {
     val pairs = opts.systems.flatMap { s -> opts.workloads.filter { it.appliesTo(s) }.map { s to it } }
     header(opts)
     val rows = ArrayList<Row>()
@@ -134,6 +135,7 @@ fun runAll(opts: Options) {
     }
     println()
     println(table(rows))
+    return rows.none { it.value == "n/a" && it.unit in setOf("failed", "timeout", "missing") }
 }
 
 private fun parseResult(line: String): Row? {
