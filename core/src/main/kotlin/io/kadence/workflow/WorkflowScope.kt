@@ -89,9 +89,12 @@ public inline fun <reified T> WorkflowScope.signalChannel(name: String): Receive
 public inline fun <reified R> WorkflowScope.onQuery(name: String, noinline handler: () -> R): Unit =
     onQuery(name, emptyList(), kotlin.reflect.typeOf<R>().javaType) { handler() }
 
-/** Answers the query [name] with one argument of type [A]; see [WorkflowScope.onQuery]. */
+/**
+ * Answers the query [name], which takes one argument of type [A]; see [WorkflowScope.onQuery].
+ * (A separate name, because `onQuery(name) { state }` would otherwise be ambiguous.)
+ */
 @OptIn(ExperimentalStdlibApi::class)
-public inline fun <reified A, reified R> WorkflowScope.onQuery(name: String, noinline handler: (A) -> R): Unit =
+public inline fun <reified A, reified R> WorkflowScope.onQueryWithArg(name: String, noinline handler: (A) -> R): Unit =
     onQuery(name, listOf(kotlin.reflect.typeOf<A>().javaType), kotlin.reflect.typeOf<R>().javaType) { args -> handler(args[0] as A) }
 
 /** A typed stub for the activity interface [T]; see [WorkflowScope.activities]. */

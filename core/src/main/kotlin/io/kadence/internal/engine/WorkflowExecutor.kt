@@ -184,7 +184,9 @@ public class WorkflowExecutor(
      */
     public fun query(name: String, args: String?): String {
         val q = queries[name] ?: throw io.kadence.failure.QueryFailedException(
-            info.workflowId, name, "the workflow has no handler for it; known queries: ${queries.keys.sorted()}",
+            info.workflowId, name,
+            if (currentTime == 0L || !ranCode) "the run has not completed its first workflow task yet, so no handler is registered; retry shortly"
+            else "the workflow has no handler for it; known queries: ${queries.keys.sorted()}",
         )
         val decoded = try {
             Payloads.decodeArgs(converter, args, q.argTypes, "arguments of query '$name'")
@@ -201,7 +203,11 @@ public class WorkflowExecutor(
     }
 
     /** Drains the loop; fails the task if code escaped the loop or threw a non-Kadence exception. */
+    /** True once workflow code ran (at least one workflow task). */
+    private var ranCode = false
+
     private fun drain() {
+        ranCode = true
         loop.runUntilIdle()
         // A coroutine sent to another dispatcher may not have started there yet, so look for it in the job tree too.
         val escaped = root?.let(::foreignDispatcher)?.let { "on $it" } ?: loop.escapedTo?.let { "on thread '$it'" }
