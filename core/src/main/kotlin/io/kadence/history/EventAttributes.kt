@@ -34,6 +34,8 @@ public data class WorkflowStarted(
     val taskTimeoutMillis: Long? = null,
     val headers: Map<String, String> = emptyMap(),
     val attempt: Int = 1,
+    /** The run's id, so an exported history replays with the same `info.runId`, `random` and `uuid()`. */
+    val runId: String? = null,
 ) : EventAttributes() {
     override fun describe(): String = "WorkflowStarted '$workflowType'"
 }

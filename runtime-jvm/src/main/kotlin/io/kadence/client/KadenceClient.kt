@@ -35,13 +35,14 @@ public class KadenceClient internal constructor(private val engine: Engine) {
 
     private fun <I> startRequest(definition: WorkflowDefinition<I, *>, input: I, workflowId: String, o: WorkflowStartOptions): StartWorkflowRequest {
         val payload = Payloads.encode(engine.converter, input, definition.inputType, "input of workflow '$workflowId'")
+        val runId = UUID.randomUUID().toString()
         val started = WorkflowStarted(
             workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,
             runTimeoutMillis = o.runTimeout?.inWholeMilliseconds,
-            headers = o.headers.toMap(),
+            headers = o.headers.toMap(), runId = runId,
         )
-        return StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, UUID.randomUUID().toString(), o.requestId, started, 0)
+        return StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, 0)
     }
 
     /**

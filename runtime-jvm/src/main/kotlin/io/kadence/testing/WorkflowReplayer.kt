@@ -26,8 +26,9 @@ import io.kadence.workflow.WorkflowDefinition
  * The workflow runs on the calling thread, as a worker would run it on a cache miss: commands are
  * matched against the recorded events, activities and timers are not executed (their recorded
  * outcomes are fed back), and the workflow logger stays silent. A history may end with the run
- * still open. `random` and `uuid()` are seeded from the run id, which the history does not hold:
- * pass the original [runId] when the workflow's steps depend on them (or on `info.runId`).
+ * still open. `random`, `uuid()` and `info.runId` come from the run id recorded in the history's
+ * `WorkflowStarted` (histories recorded before it was recorded there replay as [DEFAULT_RUN_ID]
+ * unless a `runId` is given).
  */
 public object WorkflowReplayer {
     /** The run id used when none is given. */
@@ -48,7 +49,7 @@ public object WorkflowReplayer {
     public fun replay(
         definition: WorkflowDefinition<*, *>,
         history: List<HistoryEvent>,
-        runId: String = DEFAULT_RUN_ID,
+        runId: String? = null,
         dataConverter: DataConverter = DataConverter.default,
     ) {
         val first = history.firstOrNull() ?: throw InvalidArgumentException("cannot replay an empty history")
@@ -58,7 +59,7 @@ public object WorkflowReplayer {
             throw InvalidArgumentException("history is of workflow type '${started.workflowType}', not '${definition.name}'")
         }
         @Suppress("UNCHECKED_CAST")
-        WorkflowExecutor(definition as WorkflowDefinition<Any?, Any?>, dataConverter, runId).replay(history)
+        WorkflowExecutor(definition as WorkflowDefinition<Any?, Any?>, dataConverter, runId ?: started.runId ?: DEFAULT_RUN_ID).replay(history)
     }
 
     /** Replays a history exported as JSON by `HistoryCodec.exportHistory`; see [replay]. */
@@ -67,7 +68,7 @@ public object WorkflowReplayer {
     public fun replay(
         definition: WorkflowDefinition<*, *>,
         json: String,
-        runId: String = DEFAULT_RUN_ID,
+        runId: String? = null,
         dataConverter: DataConverter = DataConverter.default,
     ): Unit = replay(definition, HistoryCodec.importHistory(json), runId, dataConverter)
 }

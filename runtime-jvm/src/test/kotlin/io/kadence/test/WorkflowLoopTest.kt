@@ -3,6 +3,7 @@ package io.kadence.test
 import io.kadence.activity.ActivityOptions
 import io.kadence.dsl.workflow
 import io.kadence.history.ActivityScheduled
+import io.kadence.history.HistoryCodec
 import io.kadence.history.HistoryEvent
 import io.kadence.history.TimerCanceled
 import io.kadence.history.TimerFired
@@ -197,10 +198,12 @@ class WorkflowLoopTest {
             val input = history.firstNotNullOf { it.attributes as? ActivityScheduled }.input!!
             assert(input.contains(out.take(3).joinToString("|"))) { "activity input $input does not hold ${out.take(3)}" }
 
-            // A full replay of the history draws exactly the same values.
-            val runId = h1.describe().runId
+            // A full replay of the history draws exactly the same values: the run id is recorded in it.
             randomSeen.clear()
-            WorkflowReplayer.replay(Randomness, history, runId)
+            WorkflowReplayer.replay(Randomness, history)
+            assertEquals(listOf(out), randomSeen.toList())
+            randomSeen.clear()
+            WorkflowReplayer.replay(Randomness, HistoryCodec.importHistory(HistoryCodec.exportHistory(history)))
             assertEquals(listOf(out), randomSeen.toList())
             // They come from the run: another run id draws others.
             WorkflowReplayer.replay(Randomness, history, "another-run")
