@@ -25,6 +25,18 @@ public class WorkflowClosedException(public val workflowId: String, public val r
 public class QueryFailedException(public val workflowId: String, public val queryName: String, message: String, cause: Throwable? = null) :
     KadenceException("query '$queryName' of workflow '$workflowId' failed: $message", cause)
 
+/**
+ * An update was not applied: its validator rejected it (status REJECTED, cause = the validator's
+ * error), its handler failed (FAILED), or the run closed first (NOT_APPLIED).
+ */
+public class UpdateFailedException(
+    public val workflowId: String,
+    public val updateName: String,
+    public val updateId: String,
+    public val status: String,
+    cause: Throwable?,
+) : KadenceException("update '$updateName' ($updateId) of workflow '$workflowId' $status: ${cause?.message}", cause)
+
 /** The workflow closed without a result: it failed, timed out, was canceled or terminated. [cause] says how. */
 public class WorkflowFailedException(
     public val workflowId: String,

@@ -57,6 +57,28 @@ public data class WorkflowSignaled(val name: String, val input: String?) : Event
     override fun describe(): String = "WorkflowSignaled '$name'"
 }
 
+/**
+ * An update a client asked for. It waits in the run's inbox and never enters history itself: the
+ * workflow task validates it and records [WorkflowUpdateAccepted], or rejects it without a trace.
+ */
+@Serializable @SerialName("UpdateRequested")
+public data class UpdateRequested(val updateId: String, val name: String, val input: String?) : EventAttributes() {
+    override fun describe(): String = "UpdateRequested '$name' ($updateId)"
+}
+
+/** An update that passed its validator; its handler runs from here. */
+@Serializable @SerialName("WorkflowUpdateAccepted")
+public data class WorkflowUpdateAccepted(val updateId: String, val name: String, val input: String?) : EventAttributes() {
+    override fun describe(): String = "WorkflowUpdateAccepted '$name' ($updateId)"
+}
+
+/** The update handler's outcome: a [result] or a [failure]. */
+@Serializable @SerialName("WorkflowUpdateCompleted")
+public data class WorkflowUpdateCompleted(val updateId: String, val result: String? = null, val failure: FailureInfo? = null) : CommandAttributes() {
+    override val seq: Long get() = 0
+    override fun describe(): String = "WorkflowUpdateCompleted ($updateId)"
+}
+
 @Serializable @SerialName("ActivityScheduled")
 public data class ActivityScheduled(
     override val seq: Long,

@@ -60,6 +60,21 @@ public interface WorkflowScope : CoroutineScope {
     public fun onQuery(name: String, argTypes: List<Type>, resultType: Type, handler: (List<Any?>) -> Any?)
 
     /**
+     * Handles updates named [name]. [validator] (optional) runs before anything is recorded and
+     * rejects the update by throwing: the caller gets its error and history has no trace of it.
+     * Validators only read state, and are not run again on replay. An accepted update is recorded,
+     * then [handler] runs like workflow code (it may call activities and sleep); its return value
+     * goes back to the caller. The run does not complete while a handler is running.
+     */
+    public fun onUpdate(
+        name: String,
+        argTypes: List<Type>,
+        resultType: Type,
+        validator: ((List<Any?>) -> Unit)?,
+        handler: suspend (List<Any?>) -> Any?,
+    )
+
+    /**
      * A typed stub for the activity interface [iface]: calling a (suspend) method schedules that
      * activity with [options] and suspends until its final outcome. A failure arrives as
      * [io.kadence.failure.ActivityFailure].
@@ -96,6 +111,18 @@ public inline fun <reified R> WorkflowScope.onQuery(name: String, noinline handl
 @OptIn(ExperimentalStdlibApi::class)
 public inline fun <reified A, reified R> WorkflowScope.onQueryWithArg(name: String, noinline handler: (A) -> R): Unit =
     onQuery(name, listOf(kotlin.reflect.typeOf<A>().javaType), kotlin.reflect.typeOf<R>().javaType) { args -> handler(args[0] as A) }
+
+/** Handles the update [name], which takes one argument of type [A]; see [WorkflowScope.onUpdate]. */
+@OptIn(ExperimentalStdlibApi::class)
+@Suppress("UNCHECKED_CAST")
+public inline fun <reified A, reified R> WorkflowScope.onUpdate(
+    name: String,
+    noinline validator: ((A) -> Unit)? = null,
+    noinline handler: suspend (A) -> R,
+): Unit = onUpdate(
+    name, listOf(kotlin.reflect.typeOf<A>().javaType), kotlin.reflect.typeOf<R>().javaType,
+    validator?.let { v -> { args: List<Any?> -> v(args[0] as A) } },
+) { args -> handler(args[0] as A) }
 
 /** A typed stub for the activity interface [T]; see [WorkflowScope.activities]. */
 public inline fun <reified T : Any> WorkflowScope.activities(options: ActivityOptions): T =

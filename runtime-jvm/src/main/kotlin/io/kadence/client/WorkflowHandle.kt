@@ -138,6 +138,34 @@ public class WorkflowHandle<O> internal constructor(
     }
 
     /**
+     * Sends update [name] with [arg] and suspends until the run's handler returned its result
+     * (decoded as [resultType]). The validator runs first: a rejection throws [UpdateFailedException]
+     * and leaves no trace in history. Retrying with the same [updateId] applies the update once and
+     * returns the same outcome.
+     */
+    public suspend fun update(name: String, arg: Any?, argType: Type, resultType: Type, updateId: String = java.util.UUID.randomUUID().toString()): Any? {
+        Validation.checkId("update name", name)
+        Validation.checkId("update id", updateId, max = 255)
+        val payload = io.kadence.converter.Payloads.encodeArgs(engine.converter, listOf(arg), listOf(argType), "argument of update '$name'")
+        val id = io { engine.atClientTime { now -> engine.store.requestUpdate(engine.namespace, workflowId, runId, updateId, name, payload, now) } }
+        var wait = 1L
+        while (true) {
+            val outcome = io { engine.store.updateOutcome(id, updateId) }
+            if (outcome != null && outcome.isFinal) {
+                if (outcome.status == "COMPLETED") return engine.converter.decode(outcome.result ?: "null", resultType)
+                throw io.kadence.failure.UpdateFailedException(workflowId, name, updateId, outcome.status, outcome.failure?.let { Failures.fromInfo(it) })
+            }
+            val r = io { engine.store.findRun(engine.namespace, workflowId, id) }
+            if (r == null || r.status != RunStatus.RUNNING) {
+                throw io.kadence.failure.UpdateFailedException(workflowId, name, updateId, "NOT_APPLIED",
+                    WorkflowFailedException(workflowId, id, r?.workflowType ?: "?", r?.status?.name ?: "GONE", null))
+            }
+            kotlinx.coroutines.delay(wait)
+            wait = (wait * 2).coerceAtMost(100)
+        }
+    }
+
+    /**
      * Asks the run to cancel: its code sees a `CancellationException` at its next suspension, may
      * clean up inside `withContext(NonCancellable)`, and decides how it ends.
      */
@@ -171,3 +199,8 @@ public suspend inline fun <reified R> WorkflowHandle<*>.query(name: String): R =
 @OptIn(ExperimentalStdlibApi::class)
 public suspend inline fun <reified A, reified R> WorkflowHandle<*>.query(name: String, arg: A): R =
     query(name, listOf(arg), listOf(kotlin.reflect.typeOf<A>().javaType), kotlin.reflect.typeOf<R>().javaType) as R
+
+/** Sends update [name] with [arg] and returns the handler's result; see [WorkflowHandle.update]. */
+@OptIn(ExperimentalStdlibApi::class)
+public suspend inline fun <reified A, reified R> WorkflowHandle<*>.update(name: String, arg: A, updateId: String = java.util.UUID.randomUUID().toString()): R =
+    update(name, arg, kotlin.reflect.typeOf<A>().javaType, kotlin.reflect.typeOf<R>().javaType, updateId) as R

@@ -25,6 +25,9 @@ internal class CommandRecorder(private val executor: WorkflowExecutor) {
                     "'${Thread.currentThread().name}', outside its workflow task: workflow operations may only be called from workflow code",
             )
         }
+        if (executor.updates.validating) {
+            throw IllegalWorkflowStateException("an update validator of workflow '${executor.info.workflowId}' asked for ${command.describe()}: validators only read state")
+        }
         pending.addLast(Issued(command, executor.sourceHint()))
     }
 
@@ -64,6 +67,7 @@ internal class CommandRecorder(private val executor: WorkflowExecutor) {
             is ActivityScheduled -> a.activityType == (b as ActivityScheduled).activityType
             is TimerStarted -> a.durationMillis == (b as TimerStarted).durationMillis
             is MarkerRecorded -> a.kind == (b as MarkerRecorded).kind && a.name == b.name
+            is io.kadence.history.WorkflowUpdateCompleted -> a.updateId == (b as io.kadence.history.WorkflowUpdateCompleted).updateId
             else -> true
         }
     }

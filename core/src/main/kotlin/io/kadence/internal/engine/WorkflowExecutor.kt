@@ -48,6 +48,10 @@ public class WorkflowExecutor(
     internal val commands = CommandRecorder(this)
     internal val state = WorkflowState(this)
     internal val loop = WorkflowLoop(state)
+    internal val updates = UpdateHandlers(this)
+
+    /** Update requests this task rejected (update id → failure); they leave no trace in history. */
+    public val rejectedUpdates: MutableMap<String, io.kadence.history.FailureInfo> = LinkedHashMap()
     internal lateinit var info: WorkflowInfo
     private var root: Deferred<Any?>? = null
     private var taskFailure: Throwable? = null
@@ -88,6 +92,9 @@ public class WorkflowExecutor(
                     if (a is WorkflowTaskCompleted) {
                         currentTime = e.timestampMillis
                         drain()
+                    } else if (a is io.kadence.history.WorkflowUpdateAccepted) {
+                        updates.start(a)
+                        drain()
                     } else {
                         apply(e)
                     }
@@ -106,7 +113,10 @@ public class WorkflowExecutor(
      */
     public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): List<HistoryEvent> = loop.owned {
         val out = ArrayList<HistoryEvent>(inputs.size + 4)
+        val updateRequests = ArrayList<io.kadence.history.UpdateRequested>()
+        rejectedUpdates.clear()
         for (a in inputs) {
+            if (a is io.kadence.history.UpdateRequested) { updateRequests += a; continue }
             val e = HistoryEvent(nextEventId++, time, a)
             out += e
             apply(e)
@@ -114,11 +124,27 @@ public class WorkflowExecutor(
         out += HistoryEvent(nextEventId++, time, WorkflowTaskCompleted(workerId))
         currentTime = time
         drain()
+        collectCommands(out, time)
+        // Updates are validated after the task's other inputs ran, so their handlers are registered;
+        // an accepted one is recorded, started and run until it suspends, at this same position on replay.
+        for (request in updateRequests) {
+            val rejection = if (isClosed) io.kadence.history.FailureInfo("workflow '${info.workflowId}' is closing; the update was not applied", "UpdateRejected", nonRetryable = true)
+                else updates.validate(request)
+            if (rejection != null) { rejectedUpdates[request.updateId] = rejection; continue }
+            val accepted = io.kadence.history.WorkflowUpdateAccepted(request.updateId, request.name, request.input)
+            out += HistoryEvent(nextEventId++, time, accepted)
+            updates.start(accepted)
+            drain()
+            collectCommands(out, time)
+        }
+        out
+    }
+
+    private fun collectCommands(out: MutableList<HistoryEvent>, time: Long) {
         for (c in commands.drainNew()) {
             out += HistoryEvent(nextEventId++, time, c)
             if (c is WorkflowCompleted || c is WorkflowFailed || c is WorkflowCanceled) isClosed = true
         }
-        out
     }
 
     private fun apply(e: HistoryEvent) {
@@ -144,6 +170,7 @@ public class WorkflowExecutor(
         val deferred = coroutineScope.async { definition.body(scope.withContext(this.coroutineContext), input).also { returned = Returned(it) } }
         deferred.invokeOnCompletion { cause -> onRootDone(deferred, cause) }
         root = deferred
+        updates.scope = CoroutineScope(loop + deferred + WorkflowContextElement(this) + WorkflowThreadGuard(loop))
     }
 
     private fun onRootDone(deferred: Deferred<Any?>, cause: Throwable?) {

@@ -56,6 +56,14 @@ internal class WorkflowScopeImpl(
     override fun onQuery(name: String, argTypes: List<Type>, resultType: Type, handler: (List<Any?>) -> Any?) =
         executor.registerQuery(name, argTypes, resultType, handler)
 
+    override fun onUpdate(
+        name: String,
+        argTypes: List<Type>,
+        resultType: Type,
+        validator: ((List<Any?>) -> Unit)?,
+        handler: suspend (List<Any?>) -> Any?,
+    ) = executor.updates.register(name, argTypes, resultType, validator, handler)
+
     override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T = ActivityStubs.create(iface, options, this)
 
     override suspend fun executeActivity(

@@ -38,6 +38,15 @@ public interface HistoryStore : AutoCloseable {
      */
     public fun signalWithStart(request: StartWorkflowRequest, name: String, input: String?): StartResult
 
+    /**
+     * Asks the open run for update [updateId]; returns the run id. A second request with the same
+     * id changes nothing (the first one's outcome is the answer).
+     */
+    public fun requestUpdate(namespace: String, workflowId: String, runId: String?, updateId: String, name: String, input: String?, now: Long): String
+
+    /** The outcome of update [updateId] of [runId] so far, or null when it was never requested. */
+    public fun updateOutcome(runId: String, updateId: String): UpdateOutcome?
+
     /** Closes the run at once with a `WorkflowTerminated` event; its tasks and timers are dropped. */
     public fun terminate(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)
 
@@ -55,7 +64,13 @@ public interface HistoryStore : AutoCloseable {
      * [consumedInboxSeq], applies what the commands mean (activity tasks, timers, closing the run) and
      * retires the task (or makes it visible again if newer inputs are waiting).
      */
-    public fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long): TaskCompletion
+    public fun completeWorkflowTask(
+        lease: WorkflowTaskLease,
+        events: List<HistoryEvent>,
+        consumedInboxSeq: Long,
+        now: Long,
+        rejectedUpdates: Map<String, FailureInfo> = emptyMap(),
+    ): TaskCompletion
 
     /** Records a failed workflow task on the run and makes the task visible again at [retryAt]. */
     public fun failWorkflowTask(lease: WorkflowTaskLease, failure: String, retryAt: Long)
@@ -133,6 +148,11 @@ public enum class TaskCompletion {
      * The task is visible again; the run must be rebuilt from history so its code sees them.
      */
     NEWER_INPUTS,
+}
+
+@InternalKadenceApi
+public data class UpdateOutcome(val status: String, val result: String?, val failure: FailureInfo?) {
+    val isFinal: Boolean get() = status == "COMPLETED" || status == "FAILED" || status == "REJECTED"
 }
 
 @InternalKadenceApi

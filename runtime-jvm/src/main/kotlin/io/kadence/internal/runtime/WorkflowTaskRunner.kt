@@ -45,7 +45,7 @@ internal class WorkflowTaskRunner(
             executor = executor ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(history!!) }
             val events = executor.runTask(lease.inbox.map { it.attributes }, engine.clock.now(), workerId)
             checkNotBlocked(thread, run.runId, run.workflowId)
-            val completion = engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now())
+            val completion = engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now(), executor.rejectedUpdates.toMap())
             if (completion != TaskCompletion.COMMITTED) {
                 // Signals arrived while the task was closing the run: the executor ran ahead of history, so it is dropped.
                 log.debug("workflow task of '{}' (run {}) handed back: newer inputs arrived", run.workflowId, run.runId)

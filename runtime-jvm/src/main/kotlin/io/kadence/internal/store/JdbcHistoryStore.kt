@@ -22,6 +22,9 @@ import io.kadence.history.WorkflowCanceled
 import io.kadence.history.WorkflowCompleted
 import io.kadence.history.WorkflowFailed
 import io.kadence.history.WorkflowSignaled
+import io.kadence.history.UpdateRequested
+import io.kadence.history.WorkflowUpdateAccepted
+import io.kadence.history.WorkflowUpdateCompleted
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTerminated
 import io.kadence.history.WorkflowTimedOut
@@ -37,6 +40,7 @@ import io.kadence.internal.spi.StartResult
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.StoreListener
 import io.kadence.internal.spi.TaskCompletion
+import io.kadence.internal.spi.UpdateOutcome
 import io.kadence.internal.spi.WorkflowTaskLease
 import com.zaxxer.hikari.HikariDataSource
 import kotlinx.serialization.builtins.MapSerializer
@@ -388,7 +392,55 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    override fun completeWorkflowTask(lease: WorkflowTaskLease, events: List<HistoryEvent>, consumedInboxSeq: Long, now: Long): TaskCompletion = write { hints ->
+    override fun requestUpdate(namespace: String, workflowId: String, runId: String?, updateId: String, name: String, input: String?, now: Long): String = write { hints ->
+        val run = openRunOrThrow(namespace, workflowId, runId)
+        val id = run[WorkflowExecutions.runId]
+        val known = WorkflowUpdates.select(WorkflowUpdates.updateId)
+            .where { (WorkflowUpdates.runId eq id) and (WorkflowUpdates.updateId eq updateId) }.any()
+        if (!known) {
+            WorkflowUpdates.insert {
+                it[WorkflowUpdates.runId] = id
+                it[WorkflowUpdates.updateId] = updateId
+                it[updateName] = name
+                it[outcome] = "REQUESTED"
+                it[createdAt] = now
+            }
+            addInput(run, UpdateRequested(updateId, name, input), now, hints)
+        }
+        id
+    }
+
+    override fun updateOutcome(runId: String, updateId: String): UpdateOutcome? = read {
+        WorkflowUpdates.selectAll().where { (WorkflowUpdates.runId eq runId) and (WorkflowUpdates.updateId eq updateId) }.firstOrNull()?.let {
+            UpdateOutcome(it[WorkflowUpdates.outcome], it[WorkflowUpdates.result], it[WorkflowUpdates.failure]?.let(HistoryCodec::decodeFailure))
+        }
+    }
+
+    private fun recordUpdateOutcomes(runId: String, events: List<HistoryEvent>, rejected: Map<String, FailureInfo>) {
+        fun set(updateId: String, status: String, result: String?, failure: FailureInfo?) {
+            WorkflowUpdates.update({ (WorkflowUpdates.runId eq runId) and (WorkflowUpdates.updateId eq updateId) }) {
+                it[outcome] = status
+                it[WorkflowUpdates.result] = result
+                it[WorkflowUpdates.failure] = failure?.let(HistoryCodec::encodeFailure)
+            }
+        }
+        rejected.forEach { (updateId, failure) -> set(updateId, "REJECTED", null, failure) }
+        for (e in events) {
+            when (val a = e.attributes) {
+                is WorkflowUpdateAccepted -> set(a.updateId, "ACCEPTED", null, null)
+                is WorkflowUpdateCompleted -> set(a.updateId, if (a.failure == null) "COMPLETED" else "FAILED", a.result, a.failure)
+                else -> {}
+            }
+        }
+    }
+
+    override fun completeWorkflowTask(
+        lease: WorkflowTaskLease,
+        events: List<HistoryEvent>,
+        consumedInboxSeq: Long,
+        now: Long,
+        rejectedUpdates: Map<String, FailureInfo>,
+    ): TaskCompletion = write { hints ->
         val run = lease.run
         val id = run.runId
         val expected = run.nextEventId
@@ -435,6 +487,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         if (retired != 1) throw StaleTaskException("workflow task of run $id is no longer held by ${lease.owner} (lease expired or taken over)")
         if (consumedInboxSeq > 0) Inbox.deleteWhere { (Inbox.runId eq id) and (Inbox.seq lessEq consumedInboxSeq) }
         appendEvents(id, events)
+        recordUpdateOutcomes(id, events, rejectedUpdates)
 
         if (close != null) {
             dropRunWork(id)
