@@ -43,17 +43,8 @@ class ActivityRetryTest {
     private fun charge(options: ActivityOptions, behavior: (attempt: Int, order: String) -> String): Outcome = runBlocking {
         TestStores.open().use { kadence ->
             val billing = ScriptedBilling({ kadence.virtualNow() }, behavior)
-            val wf = workflow<String, String>("Charge") { order ->
-                try {
-                    activities<Billing>(options).charge(order)
-                } catch (e: ActivityFailure) {
-                    failureChain(e)
-                }
-            }
-            kadence.worker("billing", TestStores.workerOptions()) {
-                register(wf)
-                activities<Billing>(billing)
-            }.start()
+            val wf = catchingWorkflow("Charge") { order -> activities<Billing>(options).charge(order) }
+            kadence.serve<Billing>("billing", wf, billing)
             val handle = kadence.client.start(wf, "order-1") { id = "charge-1"; taskQueue = "billing" }
             val result = handle.result(30.seconds)
             Outcome(result, billing, handle.eventKinds(), handle.history().toList().map { it.attributes })

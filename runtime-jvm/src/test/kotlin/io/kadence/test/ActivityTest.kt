@@ -115,17 +115,8 @@ class ActivityTest {
     @Test
     fun `an exception with a cause keeps both, with their types and messages, in the failure the workflow sees`() = runBlocking {
         TestStores.open().use { kadence ->
-            val wf = workflow<String, String>("Invoice") { id ->
-                try {
-                    activities<Invoices>(once).write(id)
-                } catch (e: ActivityFailure) {
-                    failureChain(e)
-                }
-            }
-            kadence.worker("invoices", TestStores.workerOptions()) {
-                register(wf)
-                activities<Invoices>(FailingInvoices())
-            }.start()
+            val wf = catchingWorkflow("Invoice") { id -> activities<Invoices>(once).write(id) }
+            kadence.serve<Invoices>("invoices", wf, FailingInvoices())
             val result = kadence.client.start(wf, "inv-9") { taskQueue = "invoices" }.result(30.seconds)
             assertEquals(
                 "ActivityFailure[write#1] <- ApplicationFailure[java.lang.IllegalStateException: could not write invoice inv-9] " +
@@ -162,17 +153,10 @@ class ActivityTest {
     @Test
     fun `an activity type no worker registered fails naming the type and the registered ones, and is retried per policy`() = runBlocking {
         TestStores.open().use { kadence ->
-            val wf = workflow<String, String>("Ship") { box ->
-                try {
-                    activity<String>("ship", box, options = ActivityOptions(startToClose = 10.seconds) { retry { maximumAttempts = 2 } })
-                } catch (e: ActivityFailure) {
-                    failureChain(e)
-                }
+            val wf = catchingWorkflow("Ship") { box ->
+                activity<String>("ship", box, options = ActivityOptions(startToClose = 10.seconds) { retry { maximumAttempts = 2 } })
             }
-            kadence.worker("inventory", TestStores.workerOptions()) {
-                register(wf)
-                activities<Inventory>(RecordingInventory())
-            }.start()
+            kadence.serve<Inventory>("inventory", wf, RecordingInventory())
             val handle = kadence.client.start(wf, "box-1") { taskQueue = "inventory" }
             val result = handle.result(30.seconds)
             assertTrue(

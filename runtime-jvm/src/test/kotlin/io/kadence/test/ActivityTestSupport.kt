@@ -2,16 +2,19 @@ package io.kadence.test
 
 import io.kadence.Kadence
 import io.kadence.client.WorkflowHandle
+import io.kadence.dsl.workflow
 import io.kadence.failure.ActivityFailure
 import io.kadence.failure.ApplicationFailure
 import io.kadence.failure.CanceledFailure
 import io.kadence.failure.TimeoutFailure
 import io.kadence.testing.TestKadence
-import kotlinx.coroutines.delay
-import kotlinx.coroutines.flow.toList
+import io.kadence.workflow.WorkflowDefinition
+import io.kadence.workflow.WorkflowScope
 import kotlin.test.fail
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.toList
 
 // Helpers shared by the activity tests (ActivityTest, ActivityRetryTest, ActivityTimeoutTest, ActivityCancellationTest).
 
@@ -40,4 +43,22 @@ internal fun failureChain(t: Throwable?): String = generateSequence(t) { it.caus
         is CanceledFailure -> "CanceledFailure[${it.message}]"
         else -> "${it.javaClass.simpleName}[${it.message}]"
     }
+}
+
+/** A workflow whose result is what [body] returns, or the failure chain of the [ActivityFailure] it threw. */
+internal fun catchingWorkflow(name: String, body: suspend WorkflowScope.(String) -> String): WorkflowDefinition<String, String> =
+    workflow(name) { input ->
+        try {
+            body(input)
+        } catch (e: ActivityFailure) {
+            failureChain(e)
+        }
+    }
+
+/** Starts a worker of [queue] that runs [wf] and the activity implementation [impl] of [T]. */
+internal inline fun <reified T : Any> Kadence.serve(queue: String, wf: WorkflowDefinition<*, *>, impl: T) {
+    worker(queue, TestStores.workerOptions()) {
+        register(wf)
+        activities<T>(impl)
+    }.start()
 }

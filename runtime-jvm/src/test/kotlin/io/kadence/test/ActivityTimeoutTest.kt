@@ -69,17 +69,8 @@ class ActivityTimeoutTest {
         val slow = SlowActivities()
         try {
             TestStores.open().use { kadence ->
-                val wf = workflow<String, String>("Slow") { id ->
-                    try {
-                        if (stall) activity(Slow::stall, id, options) else activity(Slow::hang, id, options)
-                    } catch (e: ActivityFailure) {
-                        failureChain(e)
-                    }
-                }
-                kadence.worker("slow", TestStores.workerOptions()) {
-                    register(wf)
-                    activities<Slow>(slow)
-                }.start()
+                val wf = catchingWorkflow("Slow") { id -> if (stall) activity(Slow::stall, id, options) else activity(Slow::hang, id, options) }
+                kadence.serve<Slow>("slow", wf, slow)
                 val handle = kadence.client.start(wf, "job-1") { taskQueue = "slow" }
                 val result = handle.result(30.seconds)
                 slow.release.countDown()
@@ -135,17 +126,8 @@ class ActivityTimeoutTest {
             val options = ActivityOptions(startToClose = 1.seconds, scheduleToClose = 10.seconds) {
                 retry { initialInterval = 1.seconds; backoffCoefficient = 2.0 }
             }
-            val wf = workflow<String, String>("ChargeWithDeadline") { order ->
-                try {
-                    activities<Billing>(options).charge(order)
-                } catch (e: ActivityFailure) {
-                    failureChain(e)
-                }
-            }
-            kadence.worker("billing", TestStores.workerOptions()) {
-                register(wf)
-                activities<Billing>(billing)
-            }.start()
+            val wf = catchingWorkflow("ChargeWithDeadline") { order -> activities<Billing>(options).charge(order) }
+            kadence.serve<Billing>("billing", wf, billing)
             val result = kadence.client.start(wf, "order-2") { taskQueue = "billing" }.result(30.seconds)
             // Attempts at 0 s, 1 s, 3 s and 7 s; the next would start at 15 s, past the 10 s deadline.
             assertEquals("ActivityFailure[charge#4] <- ApplicationFailure[Unavailable: unavailable on attempt 4]", result)
