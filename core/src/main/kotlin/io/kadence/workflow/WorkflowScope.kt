@@ -75,6 +75,22 @@ public interface WorkflowScope : CoroutineScope {
     )
 
     /**
+     * Runs [block] once and records its value (encoded as [type]); replays return the recorded value
+     * without running it. For short non-deterministic reads (a UUID, the local config); anything
+     * that can fail or take time belongs in an activity.
+     */
+    public fun <T> sideEffect(type: Type, block: () -> T): T
+
+    /**
+     * Which version of the change [changeId] this run follows, for changing the code of workflows
+     * already running. A new run (or a run reaching this point for the first time) gets [max] and
+     * records it; a run that passed this point before the change existed gets [DEFAULT_VERSION].
+     * Keep the old branch until such runs have closed:
+     * `if (version("skip-fraud-check", DEFAULT_VERSION, 1) == DEFAULT_VERSION) checkFraud() else …`
+     */
+    public fun version(changeId: String, min: Int, max: Int): Int
+
+    /**
      * A typed stub for the activity interface [iface]: calling a (suspend) method schedules that
      * activity with [options] and suspends until its final outcome. A failure arrives as
      * [io.kadence.failure.ActivityFailure].
@@ -123,6 +139,14 @@ public inline fun <reified A, reified R> WorkflowScope.onUpdate(
     name, listOf(kotlin.reflect.typeOf<A>().javaType), kotlin.reflect.typeOf<R>().javaType,
     validator?.let { v -> { args: List<Any?> -> v(args[0] as A) } },
 ) { args -> handler(args[0] as A) }
+
+/** The version of runs that passed a change's point before the change existed; see [WorkflowScope.version]. */
+public const val DEFAULT_VERSION: Int = -1
+
+/** [WorkflowScope.sideEffect] typed by [T]. */
+@OptIn(ExperimentalStdlibApi::class)
+public inline fun <reified T> WorkflowScope.sideEffect(noinline block: () -> T): T =
+    sideEffect(kotlin.reflect.typeOf<T>().javaType, block)
 
 /** A typed stub for the activity interface [T]; see [WorkflowScope.activities]. */
 public inline fun <reified T : Any> WorkflowScope.activities(options: ActivityOptions): T =

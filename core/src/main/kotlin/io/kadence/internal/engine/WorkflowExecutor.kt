@@ -78,6 +78,7 @@ public class WorkflowExecutor(
 
     /** Re-executes recorded [events] (which must continue this executor's history). */
     public fun replay(events: List<HistoryEvent>): Unit = loop.owned {
+        for (e in events) (e.attributes as? io.kadence.history.MarkerRecorded)?.let { state.markers.remember(it) }
         isReplaying = true
         try {
             for (e in events) {

@@ -64,6 +64,11 @@ internal class WorkflowScopeImpl(
         handler: suspend (List<Any?>) -> Any?,
     ) = executor.updates.register(name, argTypes, resultType, validator, handler)
 
+    @Suppress("UNCHECKED_CAST")
+    override fun <T> sideEffect(type: Type, block: () -> T): T = executor.state.markers.sideEffect(type, block) as T
+
+    override fun version(changeId: String, min: Int, max: Int): Int = executor.state.markers.version(changeId, min, max)
+
     override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T = ActivityStubs.create(iface, options, this)
 
     override suspend fun executeActivity(

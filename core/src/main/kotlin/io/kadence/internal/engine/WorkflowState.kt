@@ -42,6 +42,8 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
 
     fun nextSeq(): Long = nextSeq++
 
+    val markers = Markers(executor)
+
     fun applyInput(a: EventAttributes) {
         executor.loop.enqueue {
             when (a) {
