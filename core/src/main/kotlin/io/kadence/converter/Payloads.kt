@@ -5,7 +5,6 @@ import io.kadence.failure.PayloadTooLargeException
 import io.kadence.internal.InternalKadenceApi
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonArray
-import kotlinx.serialization.json.JsonElement
 import java.lang.reflect.Type
 
 /** Encoding of argument lists and the payload size limit, on top of a [DataConverter]. */
@@ -49,6 +48,4 @@ public object Payloads {
         }
         return payload
     }
-
-    internal fun element(json: String): JsonElement = Json.parseToJsonElement(json)
 }

@@ -56,8 +56,6 @@ internal class WorkflowLoop(private val timers: DurableTimers) : CoroutineDispat
         }
     }
 
-    val isIdle: Boolean get() = queue.isEmpty()
-
     override fun scheduleResumeAfterDelay(timeMillis: Long, continuation: CancellableContinuation<Unit>) {
         val seq = timers.startTimer(timeMillis) { continuation.resume(Unit) }
         continuation.invokeOnCancellation { timers.cancelTimer(seq) }

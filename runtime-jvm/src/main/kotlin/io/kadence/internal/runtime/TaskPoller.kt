@@ -37,8 +37,6 @@ internal class TaskPoller<T>(
     /** No task claimed or being claimed. */
     val isIdle: Boolean get() = !polling && inFlight.get() == 0
 
-    val running: Int get() = inFlight.get()
-
     fun wake() = wakeSignal.signal()
 
     fun start(scope: CoroutineScope) {
