@@ -90,12 +90,7 @@ class KadenceSystem private constructor(
             h.result()
             h.runId!! to h.history().toList()
         }
-        val h10 = historyOf(10).second.size
-        val h20 = historyOf(20).second.size
-        val perStep = (h20 - h10) / 10.0
-        val fixed = h10 - 10 * perStep
-        val steps = Math.max(1, Math.ceil((targetEvents - fixed) / perStep).toInt())
-        progress("$name: $perStep events per step, $fixed fixed: running $steps steps")
+        val steps = stepsForEvents(name, targetEvents) { historyOf(it).second.size }
         val (runId, events) = historyOf(steps)
         @Suppress("UNCHECKED_CAST")
         val def = KSteps as WorkflowDefinition<Any?, Any?>

@@ -112,12 +112,7 @@ class TemporalSystem(@Suppress("UNUSED_PARAMETER") opts: Options) : BenchSystem 
             client.newWorkflowStub(TSteps::class.java, options(id)).run(steps)
             return client.fetchHistory(id)
         }
-        val h10 = historyOf(10).events.size
-        val h20 = historyOf(20).events.size
-        val perStep = (h20 - h10) / 10.0
-        val fixed = h10 - 10 * perStep
-        val steps = Math.max(1, Math.ceil((targetEvents - fixed) / perStep).toInt())
-        progress("$name: $perStep events per step, $fixed fixed: running $steps steps")
+        val steps = stepsForEvents(name, targetEvents) { historyOf(it).events.size }
         val history = historyOf(steps)
         return object : Replay {
             override val events = history.events.size

@@ -208,3 +208,17 @@ class WorkloadRunner(private val sys: BenchSystem, private val sizes: Sizes) {
         result(name, w, "events/s", fmt(r.events.toDouble() * reps / seconds))
     }
 }
+
+/**
+ * How many sequential steps make a history of about [targetEvents] events: measures the history
+ * length of 10- and 20-step runs ([eventsFor]) and extrapolates linearly.
+ */
+fun stepsForEvents(name: String, targetEvents: Int, eventsFor: (steps: Int) -> Int): Int {
+    val h10 = eventsFor(10)
+    val h20 = eventsFor(20)
+    val perStep = (h20 - h10) / 10.0
+    val fixed = h10 - 10 * perStep
+    val steps = Math.max(1, Math.ceil((targetEvents - fixed) / perStep).toInt())
+    progress("$name: $perStep events per step, $fixed fixed: running $steps steps")
+    return steps
+}
