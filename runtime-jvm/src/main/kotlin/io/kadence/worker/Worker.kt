@@ -43,6 +43,7 @@ public class Worker internal constructor(
     private var workflowPoller: TaskPoller<*>? = null
     private var activityPoller: TaskPoller<*>? = null
     private var activityRunner: ActivityTaskRunner? = null
+    private var workflowRunner: WorkflowTaskRunner? = null
 
     /** Registers a workflow type; its name must be unique on this worker. */
     @Suppress("UNCHECKED_CAST")
@@ -82,11 +83,14 @@ public class Worker internal constructor(
             val poller = TaskPoller(
                 TaskPoller.Kind.WORKFLOW, engine.namespace, taskQueue, options.maxConcurrentWorkflowTasks,
                 workflowThreads.asCoroutineDispatcher(), options.maxPollInterval.inWholeMilliseconds,
+                owner = workerId, leaseMillis = options.workflowTaskTimeout.inWholeMilliseconds, acceptsEager = options.eagerDispatch,
                 poll = { max -> engine.store.pollWorkflowTasks(engine.namespace, taskQueue, workerId, max, options.workflowTaskTimeout.inWholeMilliseconds, engine.clock.now()) },
                 handle = { lease -> runner.handle(lease) },
             )
             workflowPoller = poller
+            workflowRunner = runner
             engine.register(poller)
+            if (options.eagerDispatch) engine.registerWorkflowRunner(runner, poller)
             poller.start(scope)
             scope.launch {
                 while (isActive) {
@@ -101,6 +105,7 @@ public class Worker internal constructor(
             val poller = TaskPoller(
                 TaskPoller.Kind.ACTIVITY, engine.namespace, taskQueue, options.maxConcurrentActivities,
                 kotlinx.coroutines.Dispatchers.Default, options.maxPollInterval.inWholeMilliseconds,
+                owner = workerId, leaseMillis = 0, acceptsEager = options.eagerDispatch,
                 poll = { max -> engine.store.pollActivityTasks(engine.namespace, taskQueue, workerId, max, engine.clock.now()) },
                 handle = { lease -> runner.handle(lease) },
             )
@@ -125,6 +130,7 @@ public class Worker internal constructor(
                 activityPoller?.drain(grace / 2)
             }
         }
+        workflowRunner?.let(engine::unregisterWorkflowRunner)
         workflowPoller?.let(engine::unregister)
         activityPoller?.let(engine::unregister)
         scope.cancel()

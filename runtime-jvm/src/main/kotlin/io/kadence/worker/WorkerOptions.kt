@@ -24,6 +24,14 @@ public class WorkerOptions {
     /** Longest wait between polls when no hint arrives (hints normally wake pollers at once). */
     public var maxPollInterval: Duration = 1.seconds
 
+    /**
+     * Take tasks that this process creates for this worker's queue straight from the transaction
+     * that creates them (a started workflow's first task, activities a workflow schedules, the task
+     * that follows an activity's completion) instead of polling for them. Other processes still
+     * get everything this worker has no free slot for. Turn it off to spread work only by polling.
+     */
+    public var eagerDispatch: Boolean = true
+
     /** How long [Worker.close] waits for running tasks before cancelling activities. */
     public var shutdownGracePeriod: Duration = 10.seconds
 

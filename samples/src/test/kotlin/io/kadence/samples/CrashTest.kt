@@ -52,9 +52,12 @@ class CrashTest {
     }
 
     @Test
-    fun `killed right after the workflow saw reserve complete, the restarted sample does not reserve again`() {
-        // The workflow has seen the completion, but the task recording it in history has not committed yet.
-        val run = crashAndRestart("crash-reserved", sleepSeconds = 1, chargeMillis = 200) { "workflow saw reserve: " in it }.runId
+    fun `killed right after reserve's completion committed, the restarted sample does not reserve again`() {
+        // The outcome of reserve and the workflow task that consumed it commit together (the worker holds the
+        // run in memory); the kill lands right after that commit, before the sleep ends.
+        val run = crashAndRestart("crash-reserved", sleepSeconds = 1, chargeMillis = 200) {
+            "committed workflow task of 'crash-reserved'" in it && "ActivityCompleted" in it
+        }.runId
         assertJournal(
             run,
             "activity reserve attempt=1 key=$run/1",

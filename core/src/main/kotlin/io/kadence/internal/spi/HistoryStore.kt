@@ -72,6 +72,22 @@ public interface HistoryStore : AutoCloseable {
         rejectedUpdates: Map<String, FailureInfo> = emptyMap(),
     ): TaskCompletion
 
+    /**
+     * Ends activity [lease] with its final [outcome] and, in the same transaction, commits the
+     * workflow task that consumed it: [events], computed ahead from the run held in memory, which
+     * start with the outcome at the run's next event id. Applies only when nothing else waits for
+     * the run (no workflow task, no other input) and the run is at that event id; otherwise only
+     * the outcome is recorded, as an input for a normal workflow task, and the result is false.
+     * A lease that no longer holds the activity fails with [io.kadence.failure.StaleTaskException].
+     */
+    public fun completeActivityWithTask(
+        lease: ActivityTaskLease,
+        outcome: EventAttributes,
+        events: List<HistoryEvent>,
+        now: Long,
+        rejectedUpdates: Map<String, FailureInfo> = emptyMap(),
+    ): Boolean
+
     /** Records a failed workflow task on the run and makes the task visible again at [retryAt]. */
     public fun failWorkflowTask(lease: WorkflowTaskLease, failure: String, retryAt: Long)
 
@@ -110,6 +126,42 @@ public interface HistoryStore : AutoCloseable {
 
     /** Receives wake-up hints after commits. */
     public var listener: StoreListener
+
+    /** Local workers that take tasks straight from the transaction that creates them (eager dispatch). */
+    public var eagerDispatch: EagerDispatch
+}
+
+/**
+ * Eager dispatch: a store that creates a runnable task asks for a free slot of a worker in this
+ * process polling that queue; if it gets one, it stores the task already leased to that worker and
+ * hands it over after the commit, which saves the claim transaction and the poll's latency. A
+ * slot that is not used (the transaction rolled back) is released. Leases, fencing and expiry are
+ * the same as for polled tasks, so correctness never depends on it.
+ */
+@InternalKadenceApi
+public interface EagerDispatch {
+    /** A free slot of a local worker of [taskQueue] for a workflow task, or null. */
+    public fun reserveWorkflowTask(namespace: String, taskQueue: String): EagerSlot<WorkflowTaskLease>? = null
+
+    /** A free slot of a local worker of [taskQueue] for an activity task, or null. */
+    public fun reserveActivityTask(namespace: String, taskQueue: String): EagerSlot<ActivityTaskLease>? = null
+
+    public companion object {
+        public val NONE: EagerDispatch = object : EagerDispatch {}
+    }
+}
+
+/** A reserved place in a local worker: exactly one of [deliver] (after commit) or [release] is called. */
+@InternalKadenceApi
+public interface EagerSlot<T> {
+    /** The lease owner to store on the task. */
+    public val owner: String
+
+    /** How long a workflow task's lease lasts (activities derive theirs from their options). */
+    public val leaseMillis: Long
+
+    public fun deliver(task: T)
+    public fun release()
 }
 
 /** Wake-up hints a store gives after a commit. Hints only: correctness never depends on them. */

@@ -6,6 +6,9 @@ import io.kadence.converter.Payloads
 import io.kadence.failure.ApplicationFailure
 import io.kadence.failure.Failures
 import io.kadence.failure.StaleTaskException
+import io.kadence.history.ActivityCanceled
+import io.kadence.history.ActivityCompleted
+import io.kadence.history.ActivityFailed
 import io.kadence.history.FailureInfo
 import io.kadence.internal.engine.ActivitySignature
 import io.kadence.internal.spi.ActivityTaskLease
@@ -73,7 +76,11 @@ internal class ActivityTaskRunner(
                 onFailure(lease, ctx, e)
                 return
             }
-            report { engine.store.completeActivityTask(lease, encoded, engine.clock.now()) }
+            report {
+                if (!engine.finishActivityWithTask(lease, ActivityCompleted(lease.seq, encoded, lease.attempt))) {
+                    engine.store.completeActivityTask(lease, encoded, engine.clock.now())
+                }
+            }
         } finally {
             running -= ctx
         }
@@ -104,13 +111,17 @@ internal class ActivityTaskRunner(
                 val failure = FailureInfo("worker $workerId shut down while the activity ran", "WorkerShutdown")
                 report { engine.store.failActivityTask(lease, failure, retryAt(lease, failure), now) }
             } else {
-                report { engine.store.cancelActivityTask(lease, now) }
+                report { if (!engine.finishActivityWithTask(lease, ActivityCanceled(lease.seq))) engine.store.cancelActivityTask(lease, now) }
             }
             return
         }
         val failure = Failures.toInfo(if (e is CancellationException && e !is ActivityCanceledException) ApplicationFailure(e.message ?: "canceled", "Canceled") else e)
         if (failure.nonRetryable || e !is ApplicationFailure) log.debug("activity {} attempt {} failed", lease.activityType, lease.attempt, e)
-        report { engine.store.failActivityTask(lease, failure, retryAt(lease, failure), now) }
+        val retryAt = retryAt(lease, failure)
+        report {
+            val fused = retryAt == null && engine.finishActivityWithTask(lease, ActivityFailed(lease.seq, failure, lease.attempt))
+            if (!fused) engine.store.failActivityTask(lease, failure, retryAt, now)
+        }
     }
 
     /**

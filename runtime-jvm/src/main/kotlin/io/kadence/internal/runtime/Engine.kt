@@ -2,7 +2,11 @@ package io.kadence.internal.runtime
 
 import io.kadence.converter.DataConverter
 import io.kadence.internal.spi.HistoryStore
+import io.kadence.internal.spi.ActivityTaskLease
+import io.kadence.internal.spi.EagerDispatch
+import io.kadence.internal.spi.EagerSlot
 import io.kadence.internal.spi.StoreListener
+import io.kadence.internal.spi.WorkflowTaskLease
 import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.Dispatchers
@@ -21,7 +25,7 @@ internal class Engine(
     val converter: DataConverter,
     val namespace: String,
     val identity: String,
-) : StoreListener, AutoCloseable {
+) : StoreListener, EagerDispatch, AutoCloseable {
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val pollers = CopyOnWriteArrayList<TaskPoller<*>>()
     private val closeWaiters = ConcurrentHashMap<String, CompletableDeferred<Unit>>()
@@ -30,6 +34,7 @@ internal class Engine(
 
     init {
         store.listener = this
+        store.eagerDispatch = this
     }
 
     /**
@@ -65,6 +70,19 @@ internal class Engine(
     /** Workflow definitions registered by this instance's workers, by type name (for queries). */
     val definitions = ConcurrentHashMap<String, io.kadence.workflow.WorkflowDefinition<Any?, Any?>>()
 
+    /** Workflow workers of this instance, for the fused activity-completion path. */
+    private val workflowRunners = CopyOnWriteArrayList<Pair<WorkflowTaskRunner, TaskPoller<*>>>()
+
+    fun registerWorkflowRunner(runner: WorkflowTaskRunner, poller: TaskPoller<*>) { workflowRunners += runner to poller }
+    fun unregisterWorkflowRunner(runner: WorkflowTaskRunner) { workflowRunners.removeIf { it.first === runner } }
+
+    /**
+     * Records an activity's final [outcome] together with the workflow task that consumes it, when a
+     * local worker holds the run in memory; false (nothing recorded) otherwise.
+     */
+    fun finishActivityWithTask(lease: ActivityTaskLease, outcome: io.kadence.history.EventAttributes): Boolean =
+        workflowRunners.any { (runner, poller) -> poller.namespace == lease.namespace && runner.completeActivityWithTask(lease, outcome, poller) }
+
     fun register(poller: TaskPoller<*>) { pollers += poller }
     fun unregister(poller: TaskPoller<*>) { pollers -= poller }
 
@@ -86,6 +104,27 @@ internal class Engine(
 
     override fun activityTaskReady(namespace: String, taskQueue: String) {
         pollers.forEach { if (it.kind == TaskPoller.Kind.ACTIVITY && it.taskQueue == taskQueue && it.namespace == namespace) it.wake() }
+    }
+
+    override fun reserveWorkflowTask(namespace: String, taskQueue: String): EagerSlot<WorkflowTaskLease>? =
+        reserve(TaskPoller.Kind.WORKFLOW, namespace, taskQueue)
+
+    override fun reserveActivityTask(namespace: String, taskQueue: String): EagerSlot<ActivityTaskLease>? =
+        reserve(TaskPoller.Kind.ACTIVITY, namespace, taskQueue)
+
+    @Suppress("UNCHECKED_CAST")
+    private fun <T> reserve(kind: TaskPoller.Kind, namespace: String, taskQueue: String): EagerSlot<T>? {
+        for (p in pollers) {
+            if (p.kind != kind || p.taskQueue != taskQueue || p.namespace != namespace || !p.tryReserve()) continue
+            val poller = p as TaskPoller<T>
+            return object : EagerSlot<T> {
+                override val owner: String get() = poller.owner
+                override val leaseMillis: Long get() = poller.leaseMillis
+                override fun deliver(task: T) = poller.deliver(task)
+                override fun release() = poller.release()
+            }
+        }
+        return null
     }
 
     override fun timerScheduled(fireAt: Long) = timerWake.signal()

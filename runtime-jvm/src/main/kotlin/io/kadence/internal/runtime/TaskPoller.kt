@@ -23,6 +23,12 @@ internal class TaskPoller<T>(
     private val maxConcurrent: Int,
     private val handlerContext: CoroutineContext,
     private val maxPollIntervalMillis: Long,
+    /** The lease owner of the tasks this poller claims (the worker's id). */
+    val owner: String,
+    /** The lease length of claimed workflow tasks (unused for activities). */
+    val leaseMillis: Long,
+    /** Whether tasks may be handed to this poller eagerly ([tryReserve]). */
+    private val acceptsEager: Boolean,
     private val poll: (max: Int) -> List<T>,
     private val handle: suspend (T) -> Unit,
 ) {
@@ -33,6 +39,7 @@ internal class TaskPoller<T>(
     @Volatile private var polling = false
     private val wakeSignal = WakeSignal()
     private var job: Job? = null
+    @Volatile private var scope: CoroutineScope? = null
 
     /** No task claimed or being claimed. */
     val isIdle: Boolean get() = !polling && inFlight.get() == 0
@@ -40,10 +47,54 @@ internal class TaskPoller<T>(
     fun wake() = wakeSignal.signal()
 
     fun start(scope: CoroutineScope) {
+        this.scope = scope
         job = scope.launch(Dispatchers.IO) { loop(scope) }
     }
 
-    fun stopPolling() { job?.cancel() }
+    fun stopPolling() {
+        scope = null
+        job?.cancel()
+    }
+
+    /**
+     * Takes a free slot for a task handed over eagerly (see [io.kadence.internal.spi.EagerDispatch]);
+     * false when the poller is full or stopped. Follow with [deliver] or [release].
+     */
+    fun tryReserve(): Boolean {
+        if (!acceptsEager || scope == null) return false
+        while (true) {
+            val n = inFlight.get()
+            if (n >= maxConcurrent) return false
+            if (inFlight.compareAndSet(n, n + 1)) return true
+        }
+    }
+
+    /** Runs a task for which [tryReserve] took a slot. */
+    fun deliver(task: T) {
+        val s = scope
+        if (s == null) {
+            // Stopped since the reservation: the lease expires and another worker takes the task.
+            release()
+            return
+        }
+        launchHandler(s, task)
+    }
+
+    /** Gives back a slot taken by [tryReserve] that was not used. */
+    fun release() {
+        val before = inFlight.getAndDecrement()
+        if (before >= maxConcurrent) wakeSignal.signal()
+    }
+
+    private fun launchHandler(scope: CoroutineScope, task: T) {
+        scope.launch(handlerContext) {
+            try {
+                handle(task)
+            } finally {
+                release()
+            }
+        }
+    }
 
     private suspend fun loop(scope: CoroutineScope) {
         var backoff = 1L
@@ -72,16 +123,7 @@ internal class TaskPoller<T>(
                 continue
             }
             backoff = 1
-            for (t in tasks) {
-                scope.launch(handlerContext) {
-                    try {
-                        handle(t)
-                    } finally {
-                        val before = inFlight.getAndDecrement()
-                        if (before >= maxConcurrent) wakeSignal.signal()
-                    }
-                }
-            }
+            for (t in tasks) launchHandler(scope, t)
         }
     }
 

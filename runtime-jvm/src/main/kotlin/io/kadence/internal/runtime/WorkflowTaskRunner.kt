@@ -3,6 +3,8 @@ package io.kadence.internal.runtime
 import io.kadence.failure.IllegalWorkflowStateException
 import io.kadence.failure.StaleTaskException
 import io.kadence.internal.engine.WorkflowExecutor
+import io.kadence.history.EventAttributes
+import io.kadence.internal.spi.ActivityTaskLease
 import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.spi.WorkflowTaskLease
 import io.kadence.workflow.WorkflowDefinition
@@ -45,17 +47,22 @@ internal class WorkflowTaskRunner(
             executor = executor ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(history!!) }
             val events = executor.runTask(lease.inbox.map { it.attributes }, engine.clock.now(), workerId)
             checkNotBlocked(thread, run.runId, run.workflowId)
-            val completion = engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now(), executor.rejectedUpdates.toMap())
+            // Cached before the commit: the run's next task may be handed to this worker eagerly as the
+            // commit returns, and must find it. Taken out again when the commit does not happen.
+            if (!executor.isClosed) cache.put(executor)
+            val completion = try {
+                engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now(), executor.rejectedUpdates.toMap())
+            } catch (e: Throwable) {
+                cache.take(run.runId)
+                throw e
+            }
             if (completion != TaskCompletion.COMMITTED) {
                 // Signals arrived while the task was closing the run: the executor ran ahead of history, so it is dropped.
+                cache.take(run.runId)
                 log.debug("workflow task of '{}' (run {}) handed back: newer inputs arrived", run.workflowId, run.runId)
                 return
             }
-            if (log.isDebugEnabled) {
-                log.debug("committed workflow task of '{}' (run {}): events {}", run.workflowId, run.runId,
-                    events.joinToString { "${it.eventId} ${it.attributes::class.simpleName}" })
-            }
-            if (!executor.isClosed) cache.put(executor)
+            logCommitted(run.workflowId, run.runId, events)
         } catch (e: StaleTaskException) {
             log.debug("dropped stale workflow task: {}", e.message)
         } catch (e: Throwable) {
@@ -75,6 +82,56 @@ internal class WorkflowTaskRunner(
     private fun stopWatching(thread: Thread): Boolean {
         running.remove(thread)
         return blocked.remove(thread)
+    }
+
+    /**
+     * The fused path (see [io.kadence.internal.spi.HistoryStore.completeActivityWithTask]): when the
+     * activity's run is in this worker's cache and [poller] has a free slot, runs the workflow task
+     * that consumes [outcome] now, on the calling thread, and commits it with the outcome in one
+     * transaction. Returns false, having committed nothing, when that does not apply; the caller then
+     * records the outcome the normal way.
+     */
+    fun completeActivityWithTask(lease: ActivityTaskLease, outcome: EventAttributes, poller: TaskPoller<*>): Boolean {
+        val executor = cache.take(lease.runId) ?: return false
+        if (!poller.tryReserve()) {
+            cache.put(executor)
+            return false
+        }
+        val thread = Thread.currentThread()
+        try {
+            val now = engine.clock.now()
+            val events = try {
+                running[thread] = System.nanoTime()
+                executor.runTask(listOf(outcome), now, workerId).also { checkNotBlocked(thread, lease.runId, lease.workflowId) }
+            } catch (e: Throwable) {
+                if (e is Error && e !is StackOverflowError && e !is OutOfMemoryError && e !is AssertionError) throw e
+                // The executor is dropped; a normal task replays the run and records the failure if it recurs.
+                log.debug("fused workflow task of run {} failed in memory; falling back: {}", lease.runId, e.toString())
+                return false
+            } finally {
+                stopWatching(thread)
+                Thread.interrupted()
+            }
+            if (!executor.isClosed) cache.put(executor)
+            val fused = try {
+                engine.store.completeActivityWithTask(lease, outcome, events, now, executor.rejectedUpdates.toMap())
+            } catch (e: Throwable) {
+                cache.take(lease.runId)
+                throw e
+            }
+            // Not fused: the outcome was recorded as an input, and the executor ran ahead of history.
+            if (!fused) cache.take(lease.runId) else logCommitted(lease.workflowId, lease.runId, events)
+            return true
+        } finally {
+            poller.release()
+        }
+    }
+
+    private fun logCommitted(workflowId: String, runId: String, events: List<io.kadence.history.HistoryEvent>) {
+        if (log.isDebugEnabled) {
+            log.debug("committed workflow task of '{}' (run {}): events {}", workflowId, runId,
+                events.joinToString { "${it.eventId} ${it.attributes::class.simpleName}" })
+        }
     }
 
     private fun checkNotBlocked(thread: Thread, runId: String, workflowId: String) {

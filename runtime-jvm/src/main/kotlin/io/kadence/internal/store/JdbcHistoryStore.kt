@@ -30,6 +30,8 @@ import io.kadence.history.WorkflowTerminated
 import io.kadence.history.WorkflowTimedOut
 import io.kadence.internal.spi.ActivityTaskLease
 import io.kadence.internal.spi.HistoryStore
+import io.kadence.internal.spi.EagerDispatch
+import io.kadence.internal.spi.EagerSlot
 import io.kadence.internal.spi.InboxItem
 import io.kadence.internal.spi.PendingActivityRecord
 import io.kadence.internal.spi.PendingTimerRecord
@@ -83,6 +85,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private val dataSource: HikariDataSource = config.dataSource()
     private val db: Database
     override var listener: StoreListener = StoreListener.NONE
+    override var eagerDispatch: EagerDispatch = EagerDispatch.NONE
 
     init {
         migrate(dataSource)
@@ -106,14 +109,44 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val closedRuns = ArrayList<String>()
         var earliestTimer: Long? = null
         fun timer(at: Long) { earliestTimer = earliestTimer?.coerceAtMost(at) ?: at }
+
+        /** Workflow tasks stored leased to a local worker: run id, lease token, slot. */
+        val eagerWorkflowTasks = ArrayList<Triple<String, Long, EagerSlot<WorkflowTaskLease>>>()
+        val eagerWorkflowLeases = ArrayList<Pair<EagerSlot<WorkflowTaskLease>, WorkflowTaskLease>>()
+        val eagerActivities = ArrayList<Pair<EagerSlot<ActivityTaskLease>, ActivityTaskLease>>()
+
+        /** The transaction did not commit: give the reserved slots back. */
+        fun releaseEager() {
+            eagerWorkflowTasks.forEach { it.third.release() }
+            eagerWorkflowLeases.forEach { it.first.release() }
+            eagerActivities.forEach { it.first.release() }
+            eagerWorkflowTasks.clear()
+            eagerWorkflowLeases.clear()
+            eagerActivities.clear()
+        }
+
+        fun deliverEager() {
+            eagerWorkflowLeases.forEach { (slot, lease) -> slot.deliver(lease) }
+            eagerActivities.forEach { (slot, lease) -> slot.deliver(lease) }
+        }
     }
 
     private fun <T> write(block: JdbcTransaction.(Hints) -> T): T {
         var hints = Hints()
-        val result = transaction(db) {
-            hints = Hints()
-            block(hints).also { if (notifications != null) notifyOtherProcesses(hints) }
+        val result = try {
+            transaction(db) {
+                hints.releaseEager() // an earlier attempt of this transaction rolled back
+                hints = Hints()
+                block(hints).also {
+                    leaseEagerWorkflowTasks(hints)
+                    if (notifications != null) notifyOtherProcesses(hints)
+                }
+            }
+        } catch (e: Throwable) {
+            hints.releaseEager()
+            throw e
         }
+        hints.deliverEager()
         val l = listener
         hints.workflowQueues.forEach { (ns, q) -> l.workflowTaskReady(ns, q) }
         hints.activityQueues.forEach { (ns, q) -> l.activityTaskReady(ns, q) }
@@ -192,14 +225,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[requestId] = request.requestId
         }
         appendEvents(request.runId, listOf(HistoryEvent(1, request.now, request.started)))
-        WorkflowTasks.insert {
-            it[runId] = request.runId
-            it[namespace] = request.namespace
-            it[taskQueue] = request.taskQueue
-            it[visibleAt] = request.now
-            it[leaseToken] = 0
-        }
-        hints.workflowQueues += request.namespace to request.taskQueue
+        insertWorkflowTask(request.runId, request.namespace, request.taskQueue, request.now, request.now, 0, hints)
         runDeadline(request.started, request.now)?.let { at ->
             Timers.insert {
                 it[runId] = request.runId
@@ -338,16 +364,56 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val id = run[WorkflowExecutions.runId]
         val exists = WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq id }.any()
         if (!exists) {
-            WorkflowTasks.insert {
-                it[runId] = id
-                it[namespace] = run[WorkflowExecutions.namespace]
-                it[taskQueue] = run[WorkflowExecutions.taskQueue]
-                it[visibleAt] = now
-                it[leaseToken] = 0
+            insertWorkflowTask(id, run[WorkflowExecutions.namespace], run[WorkflowExecutions.taskQueue], now, now, 0, hints)
+        } else {
+            hints.workflowQueues += run[WorkflowExecutions.namespace] to run[WorkflowExecutions.taskQueue]
+        }
+    }
+
+    /**
+     * Creates the run's workflow task, visible at [visibleAt]. A task runnable now goes straight to a
+     * local worker with a free slot when there is one (leased to it with token [token] + 1, handed
+     * over after commit); otherwise pollers are told.
+     */
+    private fun insertWorkflowTask(runId: String, namespace: String, taskQueue: String, visibleAt: Long, now: Long, token: Long, hints: Hints) {
+        val slot = if (visibleAt <= now) eagerDispatch.reserveWorkflowTask(namespace, taskQueue) else null
+        WorkflowTasks.insert {
+            it[WorkflowTasks.runId] = runId
+            it[WorkflowTasks.namespace] = namespace
+            it[WorkflowTasks.taskQueue] = taskQueue
+            it[WorkflowTasks.visibleAt] = visibleAt
+            if (slot == null) {
+                it[leaseToken] = token
+            } else {
+                it[leaseToken] = token + 1
+                it[leaseOwner] = slot.owner
+                it[leaseUntil] = DbNowMillis + slot.leaseMillis
             }
         }
-        hints.workflowQueues += run[WorkflowExecutions.namespace] to run[WorkflowExecutions.taskQueue]
+        if (slot == null) {
+            hints.workflowQueues += namespace to taskQueue
+            if (visibleAt > now) hints.timer(visibleAt)
+        } else {
+            hints.eagerWorkflowTasks += Triple(runId, token + 1, slot)
+        }
     }
+
+    /** Builds the leases of the workflow tasks stored leased in this transaction, from what it leaves behind. */
+    private fun leaseEagerWorkflowTasks(hints: Hints) {
+        for ((id, token, slot) in hints.eagerWorkflowTasks) {
+            val run = runRow(id)?.takeIf { it[WorkflowExecutions.status] == RunStatus.RUNNING.name }
+            if (run == null) {
+                slot.release()
+                continue
+            }
+            hints.eagerWorkflowLeases += slot to WorkflowTaskLease(toRunRecord(run), token, slot.owner, inboxOf(id))
+        }
+        hints.eagerWorkflowTasks.clear()
+    }
+
+    private fun inboxOf(runId: String): List<InboxItem> =
+        Inbox.selectAll().where { Inbox.runId eq runId }.orderBy(Inbox.seq)
+            .map { InboxItem(it[Inbox.seq], HistoryCodec.decodeAttributes(it[Inbox.body])) }
 
     private fun dropRunWork(runId: String) {
         WorkflowTasks.deleteWhere { WorkflowTasks.runId eq runId }
@@ -386,9 +452,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 it.update(leaseUntil, DbNowMillis + leaseMillis)
             }
             val run = runRow(id) ?: return@mapNotNull null
-            val inbox = Inbox.selectAll().where { Inbox.runId eq id }.orderBy(Inbox.seq)
-                .map { InboxItem(it[Inbox.seq], HistoryCodec.decodeAttributes(it[Inbox.body])) }
-            WorkflowTaskLease(toRunRecord(run), token, owner, inbox)
+            WorkflowTaskLease(toRunRecord(run), token, owner, inboxOf(id))
         }
     }
 
@@ -447,15 +511,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         if (events.isEmpty() || events.first().eventId != expected) {
             throw IllegalArgumentException("events must start at event $expected of run $id")
         }
-        val newNext = events.last().eventId + 1
-        val close = events.asReversed().firstNotNullOfOrNull { e ->
-            when (val a = e.attributes) {
-                is WorkflowCompleted -> Triple(RunStatus.COMPLETED, a.result, null)
-                is WorkflowFailed -> Triple(RunStatus.FAILED, null, a.failure)
-                is WorkflowCanceled -> Triple(RunStatus.CANCELED, null, FailureInfo(a.details ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED))
-                else -> null
-            }
-        }
+        val close = closeOf(events)
         if (close != null && newerInputsArrived(lease, consumedInboxSeq)) {
             // A signal came in while the task ran: closing now would drop it. Hand the task back so
             // the run is rebuilt and its code sees the signal before it decides to close.
@@ -467,12 +523,31 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             hints.workflowQueues += run.namespace to run.taskQueue
             return@write TaskCompletion.NEWER_INPUTS
         }
-        // Fencing: the run must still be open at the event id this task read.
+        advanceRun(id, expected, events, close, now)
+        val retired = WorkflowTasks.deleteWhere { (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }
+        if (retired != 1) throw StaleTaskException("workflow task of run $id is no longer held by ${lease.owner} (lease expired or taken over)")
+        if (consumedInboxSeq > 0) Inbox.deleteWhere { (Inbox.runId eq id) and (Inbox.seq lessEq consumedInboxSeq) }
+        applyTask(run, lease.token, events, close, now, rejectedUpdates, hints)
+        TaskCompletion.COMMITTED
+    }
+
+    /** How [events] close the run, if they do: status, result, failure. */
+    private fun closeOf(events: List<HistoryEvent>): Triple<RunStatus, String?, FailureInfo?>? = events.asReversed().firstNotNullOfOrNull { e ->
+        when (val a = e.attributes) {
+            is WorkflowCompleted -> Triple(RunStatus.COMPLETED, a.result, null)
+            is WorkflowFailed -> Triple(RunStatus.FAILED, null, a.failure)
+            is WorkflowCanceled -> Triple(RunStatus.CANCELED, null, FailureInfo(a.details ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED))
+            else -> null
+        }
+    }
+
+    /** Fencing: moves the run past [events] only if it is still open at the event id the task read ([expected]). */
+    private fun advanceRun(id: String, expected: Long, events: List<HistoryEvent>, close: Triple<RunStatus, String?, FailureInfo?>?, now: Long) {
         val fenced = WorkflowExecutions.update({
             (WorkflowExecutions.runId eq id) and (WorkflowExecutions.nextEventId eq expected) and
                 (WorkflowExecutions.status eq RunStatus.RUNNING.name)
         }) {
-            it[nextEventId] = newNext
+            it[nextEventId] = events.last().eventId + 1
             it[taskFailure] = null
             it[taskFailureCount] = 0
             if (close != null) {
@@ -483,16 +558,23 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             }
         }
         if (fenced != 1) throw StaleTaskException("workflow task of run $id is stale: the run moved past event $expected or closed")
-        val retired = WorkflowTasks.deleteWhere { (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }
-        if (retired != 1) throw StaleTaskException("workflow task of run $id is no longer held by ${lease.owner} (lease expired or taken over)")
-        if (consumedInboxSeq > 0) Inbox.deleteWhere { (Inbox.runId eq id) and (Inbox.seq lessEq consumedInboxSeq) }
+    }
+
+    /**
+     * Records a workflow task's [events] (already fenced) and what they mean: the run closes, or its
+     * activities, timers and cancel requests take effect, and a new task is created if inputs wait.
+     */
+    private fun applyTask(
+        run: RunRecord, token: Long, events: List<HistoryEvent>, close: Triple<RunStatus, String?, FailureInfo?>?,
+        now: Long, rejectedUpdates: Map<String, FailureInfo>, hints: Hints,
+    ) {
+        val id = run.runId
         appendEvents(id, events)
         recordUpdateOutcomes(id, events, rejectedUpdates)
-
         if (close != null) {
             dropRunWork(id)
             hints.closedRuns += id
-            return@write TaskCompletion.COMMITTED
+            return
         }
         var newInputs = false
         for (e in events) {
@@ -512,17 +594,30 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             }
         }
         val waiting = newInputs || Inbox.select(Inbox.seq).where { Inbox.runId eq id }.limit(1).any()
-        if (waiting) {
-            WorkflowTasks.insert {
-                it[runId] = id
-                it[namespace] = run.namespace
-                it[taskQueue] = run.taskQueue
-                it[visibleAt] = now
-                it[leaseToken] = lease.token
-            }
-            hints.workflowQueues += run.namespace to run.taskQueue
+        if (waiting) insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, token, hints)
+    }
+
+    override fun completeActivityWithTask(
+        lease: ActivityTaskLease,
+        outcome: EventAttributes,
+        events: List<HistoryEvent>,
+        now: Long,
+        rejectedUpdates: Map<String, FailureInfo>,
+    ): Boolean = write { hints ->
+        val runRow = finishActivityLocked(lease)
+        val run = toRunRecord(runRow)
+        val alone = events.firstOrNull()?.eventId == run.nextEventId &&
+            !WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq run.runId }.any() &&
+            !Inbox.select(Inbox.seq).where { Inbox.runId eq run.runId }.limit(1).any()
+        if (!alone) {
+            // Another task or input got there first: the outcome waits for a normal task.
+            addInput(runRow, outcome, now, hints)
+            return@write false
         }
-        TaskCompletion.COMMITTED
+        val close = closeOf(events)
+        advanceRun(run.runId, run.nextEventId, events, close, now)
+        applyTask(run, 0, events, close, now, rejectedUpdates, hints)
+        true
     }
 
     /** Locks the run and tells whether inputs newer than [consumedInboxSeq] wait in its inbox. */
@@ -533,7 +628,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     private fun scheduleActivity(run: RunRecord, a: ActivityScheduled, now: Long, hints: Hints) {
         val o = a.options
-        ActivityTasks.insert {
+        val slot = eagerDispatch.reserveActivityTask(run.namespace, a.taskQueue)
+        val (leaseMillis, attemptMillis) = activityLeaseMillis(o)
+        val taskId = ActivityTasks.insert {
             it[runId] = run.runId
             it[seq] = a.seq
             it[namespace] = run.namespace
@@ -550,8 +647,28 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[scheduleToStartDeadline] = o.scheduleToStartMillis?.let { ms -> now + ms }
             it[scheduleToCloseDeadline] = o.scheduleToCloseMillis?.let { ms -> now + ms }
             it[cancelRequested] = false
+            if (slot != null) {
+                it[leaseOwner] = slot.owner
+                it[leaseUntil] = DbNowMillis + leaseMillis
+                it[attemptDeadline] = DbNowMillis + attemptMillis
+            }
+        } get ActivityTasks.taskId
+        if (slot == null) {
+            hints.activityQueues += run.namespace to a.taskQueue
+            return
         }
-        hints.activityQueues += run.namespace to a.taskQueue
+        hints.eagerActivities += slot to ActivityTaskLease(
+            taskId = taskId, namespace = run.namespace, runId = run.runId, workflowId = run.workflowId,
+            workflowType = run.workflowType, seq = a.seq, activityType = a.activityType, taskQueue = a.taskQueue,
+            input = a.input, options = o, headers = a.headers, attempt = 1, heartbeatDetails = null,
+            scheduleToCloseDeadline = o.scheduleToCloseMillis?.let { ms -> now + ms }, owner = slot.owner,
+        )
+    }
+
+    /** An attempt's lease (until the next heartbeat is due, or the whole attempt) and the attempt's length. */
+    private fun activityLeaseMillis(options: io.kadence.history.ActivityTaskOptions): Pair<Long, Long> {
+        val attemptMillis = options.startToCloseMillis ?: options.scheduleToCloseMillis!!
+        return (options.heartbeatMillis?.coerceAtMost(attemptMillis) ?: attemptMillis) to attemptMillis
     }
 
     /** Cancels an activity that has not started (returns true: an input was added) or flags a running one. */
@@ -601,8 +718,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .toList()
         rows.map { r ->
             val options = HistoryCodec.decodeOptions(r[ActivityTasks.activityOptions])
-            val attemptMillis = options.startToCloseMillis ?: options.scheduleToCloseMillis!!
-            val leaseMillis = options.heartbeatMillis?.coerceAtMost(attemptMillis) ?: attemptMillis
+            val (leaseMillis, attemptMillis) = activityLeaseMillis(options)
             ActivityTasks.update({ ActivityTasks.taskId eq r[ActivityTasks.taskId] }) {
                 it[leaseOwner] = owner
                 it.update(leaseUntil, DbNowMillis + leaseMillis)
@@ -635,6 +751,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     /** Ends the activity with [outcome] delivered to its run, if [lease] still holds it. */
     private fun finishActivity(lease: ActivityTaskLease, outcome: EventAttributes, now: Long, hints: Hints) {
+        addInput(finishActivityLocked(lease), outcome, now, hints)
+    }
+
+    /** Locks the activity's open run and retires the activity task, if [lease] still holds it; returns the run. */
+    private fun finishActivityLocked(lease: ActivityTaskLease): ResultRow {
         val run = lockOpenRun(lease.runId)
             ?: throw StaleTaskException("activity '${lease.activityType}' of run ${lease.runId}: the run is closed; the result was dropped")
         val deleted = ActivityTasks.deleteWhere { isHeld(lease) }
@@ -644,7 +765,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                     "this worker no longer holds it (lease expired, timed out, or already completed); the late result was rejected",
             )
         }
-        addInput(run, outcome, now, hints)
+        return run
     }
 
     override fun completeActivityTask(lease: ActivityTaskLease, result: String?, now: Long) = write { hints ->
