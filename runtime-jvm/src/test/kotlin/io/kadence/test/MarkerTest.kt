@@ -69,6 +69,8 @@ class MarkerTest {
 
     @Test
     fun `version keeps runs started with the old code on the old branch, and new runs take the new one`() = runBlocking {
+        // Two versions of one workflow type run here; the suite's history check would replay both with the first.
+        HistoryCheckExtension.skipThisTest()
         TestStores.open().use { kadence ->
             kadence.holdClock()
             val old = kadence.worker("ship", TestStores.workerOptions()) { register(ShippingV1); activities<Steps>(NamedSteps()) }.start()

@@ -1,6 +1,7 @@
 package io.kadence.test
 
 import io.kadence.Kadence
+import io.kadence.internal.store.StoreConfig
 import io.kadence.testing.TestKadence
 import io.kadence.worker.WorkerOptions
 import org.junit.jupiter.api.Assumptions
@@ -43,8 +44,12 @@ object TestStores {
         return "$pgUrl?currentSchema=$schema"
     }
 
-    /** A test Kadence on this run's store, with a virtual clock. */
-    fun open(): Kadence = if (isPostgres) TestKadence.create(newPgSchema(), pgUser, "") else TestKadence.create()
+    /** A test Kadence on this run's store, with a virtual clock. Its histories are checked after the test. */
+    fun open(): Kadence {
+        val url = if (isPostgres) newPgSchema() else StoreConfig.h2Memory("kadence-test-" + UUID.randomUUID()).jdbcUrl
+        val user = if (isPostgres) pgUser else "sa"
+        return TestKadence.create(url, user, "").also { HistoryCheckExtension.opened(url, user, it) }
+    }
 
     fun workerOptions(block: WorkerOptions.() -> Unit = {}): WorkerOptions = WorkerOptions().apply {
         workflowCacheSize = cacheSize

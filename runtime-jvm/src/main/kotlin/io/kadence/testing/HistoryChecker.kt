@@ -1,0 +1,140 @@
+package io.kadence.testing
+
+import io.kadence.converter.DataConverter
+import io.kadence.failure.KadenceException
+import io.kadence.history.ActivityCanceled
+import io.kadence.history.ActivityCompleted
+import io.kadence.history.ActivityFailed
+import io.kadence.history.ActivityScheduled
+import io.kadence.history.CommandAttributes
+import io.kadence.history.EventAttributes
+import io.kadence.history.HistoryEvent
+import io.kadence.history.TimerCanceled
+import io.kadence.history.TimerFired
+import io.kadence.history.TimerStarted
+import io.kadence.history.WorkflowCanceled
+import io.kadence.history.WorkflowCompleted
+import io.kadence.history.WorkflowFailed
+import io.kadence.history.WorkflowStarted
+import io.kadence.history.WorkflowTaskCompleted
+import io.kadence.history.WorkflowTerminated
+import io.kadence.history.WorkflowTimedOut
+import io.kadence.history.WorkflowUpdateAccepted
+import io.kadence.workflow.WorkflowDefinition
+
+/** A history that breaks one or more of the invariants [HistoryChecker] checks; [violations] lists them. */
+public class HistoryViolationException(public val runId: String?, public val violations: List<String>) :
+    KadenceException("history of run ${runId ?: "?"} breaks ${violations.size} invariant(s):\n  " + violations.joinToString("\n  "))
+
+/**
+ * Checks the invariants every history Kadence writes must hold, so that tests (and operators
+ * investigating a run) can tell a corrupted or impossible history from a merely unusual one:
+ *
+ * - it starts with `WorkflowStarted`; event ids run 1, 2, 3… without gaps; times never go back;
+ * - commands appear only inside a workflow task (after its `WorkflowTaskCompleted`, before the next input);
+ * - each activity and timer sequence number is scheduled once, and closed (completed, failed,
+ *   canceled, fired) at most once and only after it was scheduled; a timer fires at or after its due time;
+ * - at most one event closes the run, and nothing follows it;
+ * - replaying the history against the workflow's code (when given) yields the same commands.
+ *
+ * Event types it does not know are allowed anywhere, so a history from a newer version is not
+ * reported for what it adds.
+ */
+public object HistoryChecker {
+    /** Every invariant [history] breaks, as readable lines; empty when it holds them all. */
+    @JvmStatic
+    public fun violations(history: List<HistoryEvent>): List<String> {
+        val problems = ArrayList<String>()
+        if (history.isEmpty()) return listOf("the history is empty")
+        if (history.first().attributes !is WorkflowStarted) {
+            problems += "event 1 is ${history.first().attributes.describe()}, not WorkflowStarted"
+        }
+        val activities = HashMap<Long, Scheduled>()
+        val timers = HashMap<Long, Scheduled>()
+        var inTask = false
+        var closedAt: Long? = null
+        var lastTime = Long.MIN_VALUE
+        history.forEachIndexed { index, e ->
+            val a = e.attributes
+            val at = "event ${e.eventId} (${a.describe()})"
+            if (e.eventId != index + 1L) problems += "$at: expected event id ${index + 1}; ids must run from 1 without gaps"
+            if (e.timestampMillis < lastTime) problems += "$at: its time ${e.timestampMillis} is before the previous event's $lastTime"
+            lastTime = maxOf(lastTime, e.timestampMillis)
+            closedAt?.let { problems += "$at: follows the event $it that closed the run" }
+            when {
+                a is WorkflowTaskCompleted -> inTask = true
+                a is WorkflowUpdateAccepted -> {}
+                a is CommandAttributes && !inTask -> problems += "$at: a command outside a workflow task (no WorkflowTaskCompleted before it)"
+                a !is CommandAttributes && !closesRun(a) -> inTask = false
+            }
+            if (closesRun(a)) closedAt = e.eventId
+            when (a) {
+                is ActivityScheduled -> schedule(activities, a.seq, e, at, "activity", problems)
+                is ActivityCompleted -> close(activities, a.seq, e, at, "activity", problems)
+                is ActivityFailed -> close(activities, a.seq, e, at, "activity", problems)
+                is ActivityCanceled -> close(activities, a.seq, e, at, "activity", problems)
+                is TimerStarted -> schedule(timers, a.seq, e, at, "timer", problems)?.fireAt = a.fireAtMillis
+                is TimerCanceled -> close(timers, a.seq, e, at, "timer", problems)
+                is TimerFired -> close(timers, a.seq, e, at, "timer", problems)?.let { t ->
+                    if (e.timestampMillis < t.fireAt) problems += "$at: fired at ${e.timestampMillis}, before its due time ${t.fireAt}"
+                }
+                else -> {}
+            }
+        }
+        return problems
+    }
+
+    /**
+     * Throws [HistoryViolationException] when [history] breaks an invariant. With a [definition],
+     * also replays the history against it (see [WorkflowReplayer]); a replay that takes other
+     * steps than the recorded ones is reported the same way.
+     */
+    @JvmStatic
+    @JvmOverloads
+    public fun check(
+        history: List<HistoryEvent>,
+        definition: WorkflowDefinition<*, *>? = null,
+        dataConverter: DataConverter = DataConverter.default,
+    ) {
+        val runId = (history.firstOrNull()?.attributes as? WorkflowStarted)?.runId
+        val problems = violations(history).toMutableList()
+        if (definition != null && problems.isEmpty()) {
+            try {
+                WorkflowReplayer.replay(definition, history, dataConverter = dataConverter)
+            } catch (e: Exception) {
+                problems += "replaying it against '${definition.name}' failed: $e"
+            }
+        }
+        if (problems.isNotEmpty()) throw HistoryViolationException(runId, problems)
+    }
+
+    private class Scheduled(val eventId: Long) {
+        var closedBy: Long? = null
+        var fireAt: Long = Long.MIN_VALUE
+    }
+
+    private fun closesRun(a: EventAttributes): Boolean =
+        a is WorkflowCompleted || a is WorkflowFailed || a is WorkflowCanceled || a is WorkflowTerminated || a is WorkflowTimedOut
+
+    private fun schedule(map: HashMap<Long, Scheduled>, seq: Long, e: HistoryEvent, at: String, what: String, problems: MutableList<String>): Scheduled? {
+        map[seq]?.let {
+            problems += "$at: $what seq $seq was already scheduled at event ${it.eventId}"
+            return null
+        }
+        return Scheduled(e.eventId).also { map[seq] = it }
+    }
+
+    private fun close(map: HashMap<Long, Scheduled>, seq: Long, e: HistoryEvent, at: String, what: String, problems: MutableList<String>): Scheduled? {
+        val s = map[seq]
+        if (s == null) {
+            problems += "$at: closes $what seq $seq, which was never scheduled before it"
+            return null
+        }
+        s.closedBy?.let {
+            problems += "$at: $what seq $seq was already closed at event $it"
+            return null
+        }
+        s.closedBy = e.eventId
+        return s
+    }
+}
