@@ -5,6 +5,7 @@ import io.kadence.client.WorkflowStatus
 import io.kadence.dsl.workflow
 import io.kadence.failure.CanceledFailure
 import io.kadence.failure.InvalidArgumentException
+import io.kadence.failure.WorkflowClosedException
 import io.kadence.failure.KadenceTimeoutException
 import io.kadence.failure.TerminatedFailure
 import io.kadence.failure.WorkflowAlreadyStartedException
@@ -87,7 +88,7 @@ class ClientTest {
     }
 
     @Test
-    fun `a start retried with the same request id returns the run it already started`() = runBlocking {
+    fun `a start retried with the same request id returns the run it already started`(): Unit = runBlocking {
         TestStores.open().use { kadence ->
             val first = kadence.client.start(Quick, "a") { id = "req"; requestId = "req-42"; taskQueue = "nobody" }
             val retried = kadence.client.start(Quick, "a") { id = "req"; requestId = "req-42"; taskQueue = "nobody" }
@@ -132,7 +133,7 @@ class ClientTest {
     }
 
     @Test
-    fun `describe shows the activities and timers a waiting run has pending, and terminate removes them`() = runBlocking {
+    fun `describe shows the activities and timers a waiting run has pending, and terminate removes them`(): Unit = runBlocking {
         TestStores.open().use { kadence ->
             kadence.holdClock()
             kadence.worker("client", TestStores.workerOptions()) { register(Waits) }.start()
@@ -157,7 +158,8 @@ class ClientTest {
             assertEquals(emptyList(), after.pendingActivities)
             assertEquals(emptyList(), after.pendingTimers)
             assertEquals("operator says stop", assertIs<WorkflowTerminated>(h.history().toList().last().attributes).reason)
-            assertFailsWith<InvalidArgumentException> { h.terminate("twice") }
+            val twice = assertFailsWith<WorkflowClosedException> { h.terminate("twice") }
+            assertEquals("TERMINATED", twice.status)
         }
     }
 
