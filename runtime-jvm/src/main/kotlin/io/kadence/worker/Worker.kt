@@ -104,9 +104,7 @@ public class Worker internal constructor(
             activityRunner = runner
             val poller = TaskPoller(
                 TaskPoller.Kind.ACTIVITY, engine.namespace, taskQueue, options.maxConcurrentActivities,
-                // Handlers report to the store with blocking JDBC calls (and may run the next workflow task and
-                // commit it): on Default's few threads, at most that many reports could be in flight at once.
-                kotlinx.coroutines.Dispatchers.IO, options.maxPollInterval.inWholeMilliseconds,
+                kotlinx.coroutines.Dispatchers.Default, options.maxPollInterval.inWholeMilliseconds,
                 owner = workerId, leaseMillis = 0, acceptsEager = options.eagerDispatch,
                 poll = { max -> engine.store.pollActivityTasks(engine.namespace, taskQueue, workerId, max, engine.clock.now()) },
                 handle = { lease -> runner.handle(lease) },

@@ -70,11 +70,9 @@ import org.jetbrains.exposed.v1.jdbc.deleteWhere
 import org.jetbrains.exposed.v1.jdbc.insert
 import org.jetbrains.exposed.v1.jdbc.select
 import org.jetbrains.exposed.v1.jdbc.selectAll
-import org.jetbrains.exposed.v1.jdbc.transactions.TransactionManager
 import org.jetbrains.exposed.v1.jdbc.transactions.transaction
 import org.jetbrains.exposed.v1.jdbc.update
 import org.jetbrains.exposed.v1.core.DatabaseConfig
-import java.sql.SQLException
 
 /**
  * The history store on a relational database through Exposed: H2 (file or memory) or PostgreSQL.
@@ -133,102 +131,28 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    /**
-     * Runs [block] as one state transition. On H2 the transitions of concurrent callers are committed
-     * together ([GroupCommit]): a commit costs far more than the statements before it, so sharing it
-     * raises throughput several times under load; a lone caller commits alone, as before.
-     */
     private fun <T> write(block: JdbcTransaction.(Hints) -> T): T {
-        val group = groupCommit
-        if (group == null || TransactionManager.currentOrNull() != null) return writeAlone(block)
-        val job = GroupCommit.Job(block, ::Hints)
-        group.submit(job)
-        if (job.retryAlone) return writeAlone(block)
-        job.error?.let { throw it }
-        afterCommit(job.hints)
-        return job.result
-    }
-
-    /** One transition in a transaction of its own, retried by Exposed on SQL errors. */
-    private fun <T> writeAlone(block: JdbcTransaction.(Hints) -> T): T {
         var hints = Hints()
         val result = try {
             transaction(db) {
                 hints.releaseEager() // an earlier attempt of this transaction rolled back
                 hints = Hints()
-                block(hints).also { beforeCommit(hints) }
+                block(hints).also {
+                    leaseEagerWorkflowTasks(hints)
+                    if (notifications != null) notifyOtherProcesses(hints)
+                }
             }
         } catch (e: Throwable) {
             hints.releaseEager()
             throw e
         }
-        afterCommit(hints)
-        return result
-    }
-
-    /** A transition of its own, for tests of how transitions share a commit. */
-    internal fun <T> transition(block: JdbcTransaction.() -> T): T = write { block() }
-
-    /** How many transitions wait for the commit in progress (0 without group commit). */
-    internal val waitingTransitions: Int get() = groupCommit?.waiting ?: 0
-
-    private val groupCommit: GroupCommit<Hints>? = if (!config.groupCommit) null else GroupCommit(
-        maxBatch = 32,
-        runBatch = { jobs -> runBatch(jobs) },
-    )
-
-    /**
-     * Runs [jobs] in one transaction, each inside a savepoint: a job that throws is rolled back alone
-     * and its caller gets the error (or, for an SQL error, runs again in a transaction of its own, where
-     * Exposed retries it). If the shared commit fails, every job runs again alone.
-     */
-    private fun runBatch(jobs: List<GroupCommit.Job<*, Hints>>) {
-        if (jobs.size == 1) {
-            val job = jobs[0]
-            try {
-                transaction(db) {
-                    maxAttempts = 1
-                    job.run(this) { hints -> beforeCommit(hints) }
-                    job.error?.let { throw it } // roll the transaction back
-                }
-            } catch (e: Throwable) {
-                job.hints.releaseEager()
-                if (job.error == null || job.error is SQLException) { job.error = null; job.retryAlone = true }
-            }
-            return
-        }
-        try {
-            transaction(db) {
-                maxAttempts = 1
-                for ((i, job) in jobs.withIndex()) {
-                    val savepoint = connection.setSavepoint("k$i")
-                    job.run(this) { hints -> beforeCommit(hints) }
-                    if (job.error != null) {
-                        connection.rollback(savepoint)
-                        job.hints.releaseEager()
-                        if (job.error is SQLException) { job.error = null; job.retryAlone = true }
-                    }
-                }
-            }
-        } catch (e: Throwable) {
-            for (job in jobs) if (job.error == null) { job.hints.releaseEager(); job.retryAlone = true }
-        }
-    }
-
-    /** Last steps inside a transition's transaction: lease its eager workflow tasks, announce it to other processes. */
-    private fun JdbcTransaction.beforeCommit(hints: Hints) {
-        leaseEagerWorkflowTasks(hints)
-        if (notifications != null) notifyOtherProcesses(hints)
-    }
-
-    /** After a transition committed: hand eager tasks over and wake whoever waits for what it did. */
-    private fun afterCommit(hints: Hints) {
         hints.deliverEager()
         val l = listener
         hints.workflowQueues.forEach { (ns, q) -> l.workflowTaskReady(ns, q) }
         hints.activityQueues.forEach { (ns, q) -> l.activityTaskReady(ns, q) }
         hints.earliestTimer?.let { l.timerScheduled(it) }
         hints.closedRuns.forEach { l.runClosed(it) }
+        return result
     }
 
     /** Sends the hints to other processes; PostgreSQL delivers them only if the transaction commits. */
@@ -313,19 +237,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         return StartResult(request.runId, created = true)
     }
 
-    /**
-     * The run's row; with [lock], locked until the transaction ends. On H2 the lock is taken with a no-op
-     * `UPDATE` and the row read plainly: H2 never caches the parsed form of a `SELECT … FOR UPDATE`, so
-     * every lock parsed its statement again, a tenth of the engine's CPU under load.
-     */
     private fun runRow(runId: String, lock: Boolean = false): ResultRow? {
         val q = WorkflowExecutions.selectAll().where { WorkflowExecutions.runId eq runId }
-        if (!lock) return q.firstOrNull()
-        if (config.isPostgres) return q.forUpdate().firstOrNull()
-        val locked = WorkflowExecutions.update({ WorkflowExecutions.runId eq runId }) {
-            it[nextEventId] = WorkflowExecutions.nextEventId
-        }
-        return if (locked == 0) null else q.firstOrNull()
+        return (if (lock) q.forUpdate() else q).firstOrNull()
     }
 
     private fun toRunRecord(r: ResultRow) = RunRecord(

@@ -12,12 +12,6 @@ internal class StoreConfig(
     val user: String?,
     val password: String?,
     val poolSize: Int,
-    /**
-     * Commit concurrent transitions together ([GroupCommit]). On by default for H2, where a commit
-     * costs far more than its statements; PostgreSQL already shares its log flushes between
-     * concurrent commits and gains more from running transactions in parallel.
-     */
-    val groupCommit: Boolean = !jdbcUrl.startsWith("jdbc:postgresql:"),
 ) {
     val isPostgres: Boolean get() = jdbcUrl.startsWith("jdbc:postgresql:")
 
