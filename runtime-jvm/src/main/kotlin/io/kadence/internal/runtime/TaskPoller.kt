@@ -96,46 +96,26 @@ internal class TaskPoller<T>(
         }
     }
 
-    /** Takes up to [max] free slots at once; returns how many. */
-    private fun reserveUpTo(max: Int): Int {
-        while (true) {
-            val n = inFlight.get()
-            val take = minOf(maxConcurrent - n, max)
-            if (take <= 0) return 0
-            if (inFlight.compareAndSet(n, n + take)) return take
-        }
-    }
-
-    /** Gives back [count] slots taken by [reserveUpTo] that the poll did not fill. */
-    private fun releaseUnused(count: Int) {
-        if (count == 0) return
-        val before = inFlight.getAndAdd(-count)
-        if (before >= maxConcurrent) wakeSignal.signal()
-    }
-
     private suspend fun loop(scope: CoroutineScope) {
         var backoff = 1L
         while (currentCoroutineContext().isActive) {
-            // Slots are taken before the poll, not after: tasks handed over eagerly while the poll runs
-            // must not find the same slots free (that ran more tasks at once than the limit).
-            val slots = reserveUpTo(32)
-            if (slots == 0) {
+            val free = maxConcurrent - inFlight.get()
+            if (free <= 0) {
                 wakeSignal.await(maxPollIntervalMillis)
                 continue
             }
             polling = true
             val tasks = try {
-                poll(slots)
+                poll(minOf(free, 32))
             } catch (e: Exception) {
-                polling = false
-                releaseUnused(slots)
                 if (e is kotlinx.coroutines.CancellationException) throw e
                 log.warn("polling {} tasks of queue '{}' failed: {}; retrying", kind, taskQueue, e.message)
+                polling = false
                 delay(backoff.coerceAtLeast(50))
                 backoff = (backoff * 2).coerceAtMost(maxPollIntervalMillis)
                 continue
             }
-            releaseUnused(slots - tasks.size)
+            inFlight.addAndGet(tasks.size)
             polling = false
             if (tasks.isEmpty()) {
                 if (!wakeSignal.await(backoff)) backoff = (backoff * 2).coerceAtMost(maxPollIntervalMillis)
