@@ -58,6 +58,7 @@ import org.jetbrains.exposed.v1.core.inList
 import org.jetbrains.exposed.v1.core.isNotNull
 import org.jetbrains.exposed.v1.core.isNull
 import org.jetbrains.exposed.v1.core.less
+import org.jetbrains.exposed.v1.core.notInList
 import org.jetbrains.exposed.v1.core.lessEq
 import org.jetbrains.exposed.v1.core.min
 import org.jetbrains.exposed.v1.core.or
@@ -526,7 +527,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         advanceRun(id, expected, events, close, now)
         val retired = WorkflowTasks.deleteWhere { (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }
         if (retired != 1) throw StaleTaskException("workflow task of run $id is no longer held by ${lease.owner} (lease expired or taken over)")
-        if (consumedInboxSeq > 0) Inbox.deleteWhere { (Inbox.runId eq id) and (Inbox.seq lessEq consumedInboxSeq) }
+        // Exactly the rows the task read: on PostgreSQL identity values are taken at insert but become
+        // visible at commit, so a row with a lower number than the last one read can commit after the
+        // task read the inbox. Deleting "up to the last one read" lost such inputs.
+        val consumed = consumedSeqs(lease, consumedInboxSeq)
+        if (consumed.isNotEmpty()) Inbox.deleteWhere { (Inbox.runId eq id) and (Inbox.seq inList consumed) }
         applyTask(run, lease.token, events, close, now, rejectedUpdates, hints)
         TaskCompletion.COMMITTED
     }
@@ -623,8 +628,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     /** Locks the run and tells whether inputs newer than [consumedInboxSeq] wait in its inbox. */
     private fun newerInputsArrived(lease: WorkflowTaskLease, consumedInboxSeq: Long): Boolean {
         lockOpenRun(lease.run.runId) ?: return false
-        return Inbox.select(Inbox.seq).where { (Inbox.runId eq lease.run.runId) and (Inbox.seq greater consumedInboxSeq) }.limit(1).any()
+        val consumed = consumedSeqs(lease, consumedInboxSeq)
+        return Inbox.select(Inbox.seq).where {
+            if (consumed.isEmpty()) Inbox.runId eq lease.run.runId else (Inbox.runId eq lease.run.runId) and (Inbox.seq notInList consumed)
+        }.limit(1).any()
     }
+
+    /** The inbox rows the task consumed: those it was given, up to [consumedInboxSeq]. */
+    private fun consumedSeqs(lease: WorkflowTaskLease, consumedInboxSeq: Long): List<Long> =
+        lease.inbox.map { it.seq }.filter { it <= consumedInboxSeq }
 
     private fun scheduleActivity(run: RunRecord, a: ActivityScheduled, now: Long, hints: Hints) {
         val o = a.options
