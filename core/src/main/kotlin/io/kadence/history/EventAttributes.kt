@@ -36,6 +36,10 @@ public data class WorkflowStarted(
     val attempt: Int = 1,
     /** The run's id, so an exported history replays with the same `info.runId`, `random` and `uuid()`. */
     val runId: String? = null,
+    /** The run this one continues (continue-as-new), if any. */
+    val continuedFromRunId: String? = null,
+    /** When the whole workflow (all its continued runs) times out, for runs after the first. */
+    val executionExpiresAtMillis: Long? = null,
 ) : EventAttributes() {
     override fun describe(): String = "WorkflowStarted '$workflowType'"
 }
@@ -169,6 +173,27 @@ public data class WorkflowCanceled(val details: String? = null) : CommandAttribu
     override val seq: Long get() = 0
     override fun describe(): String = "WorkflowCanceled"
 }
+
+/**
+ * The run ended by continuing as a new run of the same workflow id: [newRunId] starts in the same
+ * transaction with [input]. [signals] are signals this run received but its code never read; they
+ * are the new run's first inputs, so none is lost across the hand-over.
+ */
+@Serializable @SerialName("WorkflowContinuedAsNew")
+public data class WorkflowContinuedAsNew(
+    val newRunId: String,
+    val workflowType: String,
+    val taskQueue: String,
+    val input: String?,
+    val signals: List<WorkflowSignaled> = emptyList(),
+) : CommandAttributes() {
+    override val seq: Long get() = 0
+    override fun describe(): String = "WorkflowContinuedAsNew '$workflowType' as run $newRunId"
+}
+
+/** True for the commands that close a run: completed, failed, canceled, continued as new. */
+public fun CommandAttributes.closesRun(): Boolean =
+    this is WorkflowCompleted || this is WorkflowFailed || this is WorkflowCanceled || this is WorkflowContinuedAsNew
 
 /** Written by an operator's terminate; the run closes without running any more workflow code. */
 @Serializable @SerialName("WorkflowTerminated")

@@ -42,6 +42,15 @@ public interface WorkflowScope : CoroutineScope {
     /** A random generator seeded from the run: the same sequence on every replay. */
     public val random: Random
 
+    /**
+     * Ends this run and starts a new run of the same workflow id with [input] (encoded as [inputType]),
+     * in one transaction: the history starts afresh, so a long-lived workflow stays small. The new run
+     * gets a new run id, the same headers, and the signals this run received but never read. It runs
+     * [workflowType] on [taskQueue] (by default this run's). Clients waiting for the result follow
+     * the chain to the last run. Does not return.
+     */
+    public fun continueAsNew(input: Any?, inputType: Type, workflowType: String? = null, taskQueue: String? = null): Nothing
+
     /** A random UUID from [random]: the same on every replay. */
     public fun uuid(): String
 
@@ -158,3 +167,8 @@ public suspend inline fun <reified R> WorkflowScope.activity(name: String, varar
     val resultType = kotlin.reflect.typeOf<R>().javaType
     return executeActivity(name, args.toList(), args.map { it?.javaClass ?: String::class.java }, resultType, options) as R
 }
+
+/** Continues this workflow as a new run with [input]; see [WorkflowScope.continueAsNew]. */
+@OptIn(ExperimentalStdlibApi::class)
+public inline fun <reified I> WorkflowScope.continueAsNew(input: I): Nothing =
+    continueAsNew(input, kotlin.reflect.typeOf<I>().javaType)

@@ -33,21 +33,25 @@ public class WorkflowHandle<O> internal constructor(
 ) {
     private suspend fun <T> io(block: () -> T): T = withContext(Dispatchers.IO) { block() }
 
-    private suspend fun run(): RunRecord = io { engine.store.findRun(engine.namespace, workflowId, runId) }
-        ?: throw WorkflowNotFoundException(workflowId, runId)
+    private suspend fun run(id: String? = runId): RunRecord = io { engine.store.findRun(engine.namespace, workflowId, id) }
+        ?: throw WorkflowNotFoundException(workflowId, id)
 
     /**
-     * Suspends until the run closes and returns its result. Throws [WorkflowFailedException] when it
+     * Suspends until the workflow closes and returns its result. A run that continued as new is
+     * followed to the run it started, until the last one. Throws [WorkflowFailedException] when it
      * failed, was canceled, terminated or timed out (the cause says which and why).
      */
     public suspend fun result(): O {
+        var target = runId
         while (true) {
-            val r = run()
+            val r = run(target)
+            if (r.status == RunStatus.CONTINUED_AS_NEW) { target = r.result; continue }
             if (r.status != RunStatus.RUNNING) return decodeOutcome(r)
             val signal = engine.closeSignal(r.runId)
             try {
                 // Re-check after registering, then wait for the hint; poll now and then for other processes.
-                val again = run()
+                val again = run(r.runId)
+                if (again.status == RunStatus.CONTINUED_AS_NEW) { target = again.result; continue }
                 if (again.status != RunStatus.RUNNING) return decodeOutcome(again)
                 withTimeoutOrNull(1_000) { signal.await() }
             } finally {

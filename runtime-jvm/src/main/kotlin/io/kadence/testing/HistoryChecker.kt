@@ -12,9 +12,7 @@ import io.kadence.history.HistoryEvent
 import io.kadence.history.TimerCanceled
 import io.kadence.history.TimerFired
 import io.kadence.history.TimerStarted
-import io.kadence.history.WorkflowCanceled
-import io.kadence.history.WorkflowCompleted
-import io.kadence.history.WorkflowFailed
+import io.kadence.history.closesRun
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTaskCompleted
 import io.kadence.history.WorkflowTerminated
@@ -114,7 +112,7 @@ public object HistoryChecker {
     }
 
     private fun closesRun(a: EventAttributes): Boolean =
-        a is WorkflowCompleted || a is WorkflowFailed || a is WorkflowCanceled || a is WorkflowTerminated || a is WorkflowTimedOut
+        (a is CommandAttributes && a.closesRun()) || a is WorkflowTerminated || a is WorkflowTimedOut
 
     private fun schedule(map: HashMap<Long, Scheduled>, seq: Long, e: HistoryEvent, at: String, what: String, problems: MutableList<String>): Scheduled? {
         map[seq]?.let {

@@ -6,6 +6,7 @@ import io.kadence.failure.IllegalWorkflowStateException
 import io.kadence.failure.KadenceFailure
 import io.kadence.failure.NonDeterminismException
 import io.kadence.history.CommandAttributes
+import io.kadence.history.closesRun
 import io.kadence.history.EventAttributes
 import io.kadence.history.HistoryEvent
 import io.kadence.history.WorkflowCancelRequested
@@ -87,7 +88,7 @@ public class WorkflowExecutor(
                 val a = e.attributes
                 if (a is CommandAttributes) {
                     commands.match(e)
-                    if (a is WorkflowCompleted || a is WorkflowFailed || a is WorkflowCanceled) isClosed = true
+                    if (a.closesRun()) isClosed = true
                 } else {
                     commands.expectNoneUnmatched(e)
                     if (a is WorkflowTaskCompleted) {
@@ -144,7 +145,7 @@ public class WorkflowExecutor(
     private fun collectCommands(out: MutableList<HistoryEvent>, time: Long) {
         for (c in commands.drainNew()) {
             out += HistoryEvent(nextEventId++, time, c)
-            if (c is WorkflowCompleted || c is WorkflowFailed || c is WorkflowCanceled) isClosed = true
+            if (c.closesRun()) isClosed = true
         }
     }
 
@@ -182,10 +183,22 @@ public class WorkflowExecutor(
             }
             // A canceled job cannot complete normally, so a value returned after a cancel request is taken from the body.
             cause is CancellationException && cancelRequested && returned != null -> complete(returned!!.value)
+            cause is ContinueAsNewRequest -> continueAsNew(cause)
             cause is KadenceFailure -> commands.issue(WorkflowFailed(Failures.toInfo(cause)))
             cause is CancellationException -> commands.issue(WorkflowCanceled(cause.message))
             else -> taskFailure = cause
         }
+    }
+
+    private fun continueAsNew(request: ContinueAsNewRequest) {
+        // The new run's id is not fed back into workflow code and replay does not compare it, so it need
+        // not be deterministic; a random UUID cannot collide with another run's.
+        commands.issue(
+            io.kadence.history.WorkflowContinuedAsNew(
+                java.util.UUID.randomUUID().toString(), request.workflowType ?: info.workflowType,
+                request.taskQueue ?: info.taskQueue, request.input, state.unreadSignals(),
+            ),
+        )
     }
 
     private fun complete(value: Any?) {
@@ -259,3 +272,10 @@ public class WorkflowExecutor(
     /** Describes the workflow code location that issued the current command (for error messages). */
     internal fun sourceHint(): String? = if (!isReplaying) null else callerFrame()
 }
+
+/**
+ * Thrown by `continueAsNew` to end the workflow body; the executor turns it into the closing
+ * command. An [Error], so that `catch (e: Exception)` in workflow code does not swallow it.
+ */
+internal class ContinueAsNewRequest(val input: String?, val workflowType: String?, val taskQueue: String?) :
+    Error("continue as new", null, false, false)

@@ -44,6 +44,12 @@ internal class WorkflowScopeImpl(
         return deferred
     }
 
+    override fun continueAsNew(input: Any?, inputType: Type, workflowType: String?, taskQueue: String?): Nothing {
+        val encoded = if (inputType == Unit::class.java || inputType == Void.TYPE) null
+            else io.kadence.converter.Payloads.encode(executor.converter, input, inputType, "input of the run continuing workflow '${info.workflowId}'")
+        throw ContinueAsNewRequest(encoded, workflowType, taskQueue)
+    }
+
     override fun uuid(): String = UUID(random.nextLong(), random.nextLong()).let {
         // Mark it as a version-4 UUID, like UUID.randomUUID().
         UUID((it.mostSignificantBits and -0xf001L) or 0x4000L, (it.leastSignificantBits and 0x3fffffffffffffffL) or Long.MIN_VALUE)

@@ -95,6 +95,24 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
         return channel
     }
 
+    /**
+     * Signals this run received that its code has not read, in arrival order per name: the ones
+     * buffered for channels never opened, then what is left in opened channels (encoded again).
+     */
+    fun unreadSignals(): List<WorkflowSignaled> {
+        val out = ArrayList<WorkflowSignaled>()
+        for ((name, inputs) in bufferedSignals) inputs.forEach { out += WorkflowSignaled(name, it) }
+        for ((name, target) in signalChannels) {
+            while (true) {
+                val value = target.channel.tryReceive().getOrNull() ?: break
+                val input = if (target.type == Unit::class.java) null
+                    else io.kadence.converter.Payloads.encode(executor.converter, value, target.type, "unread signal '$name'")
+                out += WorkflowSignaled(name, input)
+            }
+        }
+        return out
+    }
+
     override fun startTimer(durationMillis: Long, onFire: () -> Unit): Long {
         val seq = nextSeq()
         executor.commands.issue(TimerStarted(seq, durationMillis, executor.currentTime + durationMillis))

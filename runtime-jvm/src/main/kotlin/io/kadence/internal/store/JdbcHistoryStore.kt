@@ -19,6 +19,7 @@ import io.kadence.history.TimerFired
 import io.kadence.history.TimerStarted
 import io.kadence.history.WorkflowCancelRequested
 import io.kadence.history.WorkflowCanceled
+import io.kadence.history.WorkflowContinuedAsNew
 import io.kadence.history.WorkflowCompleted
 import io.kadence.history.WorkflowFailed
 import io.kadence.history.WorkflowSignaled
@@ -213,29 +214,61 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 it[runId] = request.runId
             }
         }
+        createRun(request.namespace, request.workflowId, request.runId, request.started as WorkflowStarted, request.requestId, request.now, hints)
+        return StartResult(request.runId, created = true)
+    }
+
+    /** Inserts a new run: its row, `WorkflowStarted` as event 1, its first workflow task and its deadline timer. */
+    private fun createRun(namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, now: Long, hints: Hints) {
         WorkflowExecutions.insert {
-            it[runId] = request.runId
-            it[namespace] = request.namespace
-            it[workflowId] = request.workflowId
-            it[workflowType] = request.workflowType
-            it[taskQueue] = request.taskQueue
+            it[WorkflowExecutions.runId] = runId
+            it[WorkflowExecutions.namespace] = namespace
+            it[WorkflowExecutions.workflowId] = workflowId
+            it[workflowType] = started.workflowType
+            it[taskQueue] = started.taskQueue
             it[status] = RunStatus.RUNNING.name
             it[nextEventId] = 2
-            it[startTime] = request.now
+            it[startTime] = now
             it[taskFailureCount] = 0
-            it[requestId] = request.requestId
+            it[WorkflowExecutions.requestId] = requestId
         }
-        appendEvents(request.runId, listOf(HistoryEvent(1, request.now, request.started)))
-        insertWorkflowTask(request.runId, request.namespace, request.taskQueue, request.now, request.now, 0, hints)
-        runDeadline(request.started, request.now)?.let { at ->
+        appendEvents(runId, listOf(HistoryEvent(1, now, started)))
+        insertWorkflowTask(runId, namespace, started.taskQueue, now, now, 0, hints)
+        runDeadline(started, now)?.let { at ->
             Timers.insert {
-                it[runId] = request.runId
+                it[Timers.runId] = runId
                 it[seq] = RUN_TIMEOUT_SEQ
                 it[fireAt] = at
             }
             hints.timer(at)
         }
-        return StartResult(request.runId, created = true)
+    }
+
+    /**
+     * Starts the run that [old] continues as ([c]), in the transaction that closes [old]: same workflow
+     * id and headers, the execution deadline of the whole chain, and the signals [old] never read as
+     * its first inputs.
+     */
+    private fun continueRun(old: RunRecord, c: WorkflowContinuedAsNew, now: Long, hints: Hints) {
+        val first = HistoryEvents.select(HistoryEvents.body)
+            .where { (HistoryEvents.runId eq old.runId) and (HistoryEvents.eventId eq 1L) }.single()[HistoryEvents.body]
+        val previous = HistoryCodec.decodeAttributes(first) as WorkflowStarted
+        val started = previous.copy(
+            workflowType = c.workflowType, taskQueue = c.taskQueue, input = c.input, attempt = 1, runId = c.newRunId,
+            continuedFromRunId = old.runId,
+            executionExpiresAtMillis = previous.executionExpiresAtMillis ?: previous.executionTimeoutMillis?.let { old.startTime + it },
+        )
+        CurrentRuns.update({ (CurrentRuns.namespace eq old.namespace) and (CurrentRuns.workflowId eq old.workflowId) }) {
+            it[runId] = c.newRunId
+        }
+        createRun(old.namespace, old.workflowId, c.newRunId, started, null, now, hints)
+        for (signal in c.signals) {
+            Inbox.insert {
+                it[runId] = c.newRunId
+                it[body] = HistoryCodec.encodeAttributes(signal)
+                it[createdAt] = now
+            }
+        }
     }
 
     private fun runRow(runId: String, lock: Boolean = false): ResultRow? {
@@ -347,7 +380,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     /** When the run must be timed out: the earlier of its run timeout and execution timeout. */
     private fun runDeadline(started: EventAttributes, now: Long): Long? {
         val s = started as? WorkflowStarted ?: return null
-        return listOfNotNull(s.runTimeoutMillis, s.executionTimeoutMillis).minOrNull()?.let { now + it }
+        val executionDeadline = s.executionExpiresAtMillis ?: s.executionTimeoutMillis?.let { now + it }
+        return listOfNotNull(s.runTimeoutMillis?.let { now + it }, executionDeadline).minOrNull()
     }
 
     /** Records an input for the run's next workflow task and makes sure such a task exists. */
@@ -542,6 +576,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             is WorkflowCompleted -> Triple(RunStatus.COMPLETED, a.result, null)
             is WorkflowFailed -> Triple(RunStatus.FAILED, null, a.failure)
             is WorkflowCanceled -> Triple(RunStatus.CANCELED, null, FailureInfo(a.details ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED))
+            // The run's result column names the run it continued as, so readers can follow the chain.
+            is WorkflowContinuedAsNew -> Triple(RunStatus.CONTINUED_AS_NEW, a.newRunId, null)
             else -> null
         }
     }
@@ -578,6 +614,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         recordUpdateOutcomes(id, events, rejectedUpdates)
         if (close != null) {
             dropRunWork(id)
+            (events.last().attributes as? WorkflowContinuedAsNew)?.let { continueRun(run, it, now, hints) }
             hints.closedRuns += id
             return
         }
