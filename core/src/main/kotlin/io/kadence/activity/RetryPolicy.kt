@@ -38,7 +38,8 @@ public data class RetryPolicy(
             RetryPolicy(initialInterval, backoffCoefficient, maximumInterval, maximumAttempts, nonRetryableErrorTypes)
     }
 
-    internal fun toRecorded(): RecordedRetryPolicy = RecordedRetryPolicy(
+    @io.kadence.internal.InternalKadenceApi
+    public fun toRecorded(): RecordedRetryPolicy = RecordedRetryPolicy(
         initialInterval.inWholeMilliseconds, backoffCoefficient, maximumInterval?.inWholeMilliseconds,
         maximumAttempts, nonRetryableErrorTypes,
     )

@@ -6,12 +6,16 @@ package io.kadence.failure
  */
 public open class KadenceException(message: String, cause: Throwable? = null) : RuntimeException(message, cause)
 
-/** A workflow with this id is already running; pick another id or wait for it to close. */
+/**
+ * A start was refused because of the run that already has this workflow id: it is still running
+ * (id-conflict policy FAIL), or it closed and the id-reuse policy forbids another run.
+ */
 public class WorkflowAlreadyStartedException(
     public val workflowId: String,
     public val runId: String,
     public val workflowType: String,
-) : KadenceException("workflow '$workflowId' is already running (run $runId, type '$workflowType'); use another id, or wait for it to close")
+    message: String = "workflow '$workflowId' is already running (run $runId, type '$workflowType'); use another id, or wait for it to close",
+) : KadenceException(message)
 
 /** No such workflow (or run) exists in this namespace. */
 public class WorkflowNotFoundException(public val workflowId: String, public val runId: String?) :

@@ -40,6 +40,10 @@ public data class WorkflowStarted(
     val continuedFromRunId: String? = null,
     /** When the whole workflow (all its continued runs) times out, for runs after the first. */
     val executionExpiresAtMillis: Long? = null,
+    /** The workflow's retry policy: a failed run is followed by a new run (attempt + 1) after the back-off. */
+    val retryPolicy: RecordedRetryPolicy? = null,
+    /** How long after the start the first workflow task became due (start delay, or a retry's back-off). */
+    val firstTaskDelayMillis: Long? = null,
 ) : EventAttributes() {
     override fun describe(): String = "WorkflowStarted '$workflowType'"
 }

@@ -41,8 +41,13 @@ public class KadenceClient internal constructor(private val engine: Engine) {
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,
             runTimeoutMillis = o.runTimeout?.inWholeMilliseconds,
             headers = o.headers.toMap(), runId = runId,
+            retryPolicy = o.retryPolicy?.toRecorded(),
+            firstTaskDelayMillis = o.startDelay?.inWholeMilliseconds?.takeIf { it > 0 },
         )
-        return StartWorkflowRequest(engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, 0)
+        return StartWorkflowRequest(
+            engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, 0,
+            idReusePolicy = o.idReusePolicy.name, idConflictPolicy = o.idConflictPolicy.name,
+        )
     }
 
     /**

@@ -37,27 +37,33 @@ public class WorkflowHandle<O> internal constructor(
         ?: throw WorkflowNotFoundException(workflowId, id)
 
     /**
-     * Suspends until the workflow closes and returns its result. A run that continued as new is
-     * followed to the run it started, until the last one. Throws [WorkflowFailedException] when it
+     * Suspends until the workflow closes and returns its result. A run that continued as new, or
+     * failed and was retried, is followed to the run that took over, until the last one. Throws [WorkflowFailedException] when it
      * failed, was canceled, terminated or timed out (the cause says which and why).
      */
     public suspend fun result(): O {
         var target = runId
         while (true) {
             val r = run(target)
-            if (r.status == RunStatus.CONTINUED_AS_NEW) { target = r.result; continue }
+            successor(r)?.let { target = it; continue }
             if (r.status != RunStatus.RUNNING) return decodeOutcome(r)
             val signal = engine.closeSignal(r.runId)
             try {
                 // Re-check after registering, then wait for the hint; poll now and then for other processes.
                 val again = run(r.runId)
-                if (again.status == RunStatus.CONTINUED_AS_NEW) { target = again.result; continue }
+                successor(again)?.let { target = it; continue }
                 if (again.status != RunStatus.RUNNING) return decodeOutcome(again)
                 withTimeoutOrNull(1_000) { signal.await() }
             } finally {
                 engine.forgetCloseSignal(r.runId, signal)
             }
         }
+    }
+
+    /** The run that took over from [r]: it continued as new, or failed or timed out and was retried. */
+    private fun successor(r: RunRecord): String? = when (r.status) {
+        RunStatus.CONTINUED_AS_NEW, RunStatus.FAILED, RunStatus.TIMED_OUT -> r.result
+        else -> null
     }
 
     /** Like [result], but throws [KadenceTimeoutException] when the run is still open after [timeout]. */

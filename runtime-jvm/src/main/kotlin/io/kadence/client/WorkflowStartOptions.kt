@@ -20,6 +20,22 @@ public class WorkflowStartOptions {
     /** Limit for one run; the run is closed as TIMED_OUT when it passes. */
     public var runTimeout: Duration? = null
 
+    /**
+     * Retries the workflow: when a run fails (or its run timeout passes), a new run of the same
+     * workflow id starts after the back-off, with `info.attempt` one higher, until the policy or the
+     * execution timeout says stop. Clients waiting for the result follow to the last attempt.
+     */
+    public var retryPolicy: io.kadence.activity.RetryPolicy? = null
+
+    /** Creates the run now but runs its first workflow task only after this delay (a signal ends the wait early). */
+    public var startDelay: Duration? = null
+
+    /** Whether a new run may take a workflow id whose earlier run has closed. */
+    public var idReusePolicy: WorkflowIdReusePolicy = WorkflowIdReusePolicy.ALLOW_DUPLICATE
+
+    /** What a start does when a run with this workflow id is still open. */
+    public var idConflictPolicy: WorkflowIdConflictPolicy = WorkflowIdConflictPolicy.FAIL
+
     /** Values propagated to the workflow and its activities. */
     public val headers: MutableMap<String, String> = LinkedHashMap()
 
@@ -29,7 +45,32 @@ public class WorkflowStartOptions {
         requestId?.let { Validation.checkId("request id", it, max = 255) }
         executionTimeout?.let { if (!it.isPositive()) throw InvalidArgumentException("executionTimeout must be positive, was $it") }
         runTimeout?.let { if (!it.isPositive()) throw InvalidArgumentException("runTimeout must be positive, was $it") }
+        startDelay?.let { if (it.isNegative()) throw InvalidArgumentException("startDelay must not be negative, was $it") }
     }
+}
+
+/** Whether a start may reuse the id of a workflow whose last run has closed (Temporal's names). */
+public enum class WorkflowIdReusePolicy {
+    /** Always (the default). */
+    ALLOW_DUPLICATE,
+
+    /** Only if the last run did not complete successfully (failed, canceled, terminated, timed out). */
+    ALLOW_DUPLICATE_FAILED_ONLY,
+
+    /** Never: a workflow id names one run for good. */
+    REJECT_DUPLICATE,
+}
+
+/** What a start does when a run with its workflow id is still open. */
+public enum class WorkflowIdConflictPolicy {
+    /** Refuse with [io.kadence.failure.WorkflowAlreadyStartedException] (the default). */
+    FAIL,
+
+    /** Return a handle on the open run instead of starting another. */
+    USE_EXISTING,
+
+    /** Terminate the open run and start the new one, in one transaction. */
+    TERMINATE_EXISTING,
 }
 
 internal object Validation {

@@ -187,6 +187,10 @@ public data class StartWorkflowRequest(
     val requestId: String?,
     val started: EventAttributes,
     val now: Long,
+    /** What to do when a closed run has this workflow id: ALLOW_DUPLICATE, ALLOW_DUPLICATE_FAILED_ONLY, REJECT_DUPLICATE. */
+    val idReusePolicy: String = "ALLOW_DUPLICATE",
+    /** What to do when an open run has this workflow id: FAIL, USE_EXISTING, TERMINATE_EXISTING. */
+    val idConflictPolicy: String = "FAIL",
 )
 
 /** What became of a workflow task's completion. */

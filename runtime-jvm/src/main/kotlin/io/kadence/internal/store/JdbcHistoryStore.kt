@@ -198,11 +198,23 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .forUpdate().firstOrNull()?.get(CurrentRuns.runId)
         if (current != null) {
             val run = runRow(current)
+            // A retried start (same request id) gets the run it started, whatever the policies say.
+            if (run != null && request.requestId != null && run[WorkflowExecutions.requestId] == request.requestId) {
+                return StartResult(current, created = false)
+            }
             if (run != null && run[WorkflowExecutions.status] == RunStatus.RUNNING.name) {
-                if (request.requestId != null && run[WorkflowExecutions.requestId] == request.requestId) {
-                    return StartResult(current, created = false)
+                when (request.idConflictPolicy) {
+                    "USE_EXISTING" -> return StartResult(current, created = false)
+                    "TERMINATE_EXISTING" -> closeByEngine(
+                        lockOpenRun(current)!!, WorkflowTerminated("terminated by a new start of workflow '${request.workflowId}' (id-conflict policy TERMINATE_EXISTING)"),
+                        RunStatus.TERMINATED,
+                        FailureInfo("terminated by a new start (id-conflict policy TERMINATE_EXISTING)", "Terminated", FailureInfo.KIND_TERMINATED),
+                        request.now, hints,
+                    )
+                    else -> throw WorkflowAlreadyStartedException(request.workflowId, current, run[WorkflowExecutions.workflowType])
                 }
-                throw WorkflowAlreadyStartedException(request.workflowId, current, run[WorkflowExecutions.workflowType])
+            } else if (run != null) {
+                refuseReuse(request, run)
             }
             CurrentRuns.update({ (CurrentRuns.namespace eq request.namespace) and (CurrentRuns.workflowId eq request.workflowId) }) {
                 it[runId] = request.runId
@@ -216,6 +228,52 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
         createRun(request.namespace, request.workflowId, request.runId, request.started as WorkflowStarted, request.requestId, request.now, hints)
         return StartResult(request.runId, created = true)
+    }
+
+    /** The `WorkflowStarted` event of run [runId]. */
+    private fun startedEventOf(runId: String): WorkflowStarted {
+        val body = HistoryEvents.select(HistoryEvents.body)
+            .where { (HistoryEvents.runId eq runId) and (HistoryEvents.eventId eq 1L) }.single()[HistoryEvents.body]
+        return HistoryCodec.decodeAttributes(body) as WorkflowStarted
+    }
+
+    /**
+     * After [old] failed (with [failure]) or timed out: starts its next attempt, in the same
+     * transaction, if the workflow's retry policy and execution deadline allow. The next run's first
+     * task is due after the back-off; [old]'s result column names it, so clients can follow.
+     */
+    private fun retryRun(old: RunRecord, failure: FailureInfo?, now: Long, hints: Hints) {
+        val previous = startedEventOf(old.runId)
+        val policy = previous.retryPolicy ?: return
+        val expiresAt = previous.executionExpiresAtMillis ?: previous.executionTimeoutMillis?.let { old.startTime + it }
+        val at = RetryDecider.nextAttemptAt(policy, previous.attempt, failure, now, expiresAt) ?: return
+        val newRunId = java.util.UUID.randomUUID().toString()
+        val started = previous.copy(
+            attempt = previous.attempt + 1, runId = newRunId, continuedFromRunId = old.runId,
+            executionExpiresAtMillis = expiresAt, firstTaskDelayMillis = (at - now).takeIf { it > 0 },
+        )
+        CurrentRuns.update({ (CurrentRuns.namespace eq old.namespace) and (CurrentRuns.workflowId eq old.workflowId) }) {
+            it[runId] = newRunId
+        }
+        createRun(old.namespace, old.workflowId, newRunId, started, null, now, hints)
+        WorkflowExecutions.update({ WorkflowExecutions.runId eq old.runId }) { it[result] = newRunId }
+    }
+
+    /** Throws if [request]'s id-reuse policy forbids a new run after the closed run [last]. */
+    private fun refuseReuse(request: StartWorkflowRequest, last: ResultRow) {
+        val status = last[WorkflowExecutions.status]
+        val refused = when (request.idReusePolicy) {
+            "REJECT_DUPLICATE" -> true
+            "ALLOW_DUPLICATE_FAILED_ONLY" -> status == RunStatus.COMPLETED.name || status == RunStatus.CONTINUED_AS_NEW.name
+            else -> false
+        }
+        if (!refused) return
+        val runId = last[WorkflowExecutions.runId]
+        throw WorkflowAlreadyStartedException(
+            request.workflowId, runId, last[WorkflowExecutions.workflowType],
+            "workflow '${request.workflowId}' already ran (run $runId closed as $status) and the start's id-reuse policy " +
+                "${request.idReusePolicy} forbids another run with this id; use another id or policy",
+        )
     }
 
     /** Inserts a new run: its row, `WorkflowStarted` as event 1, its first workflow task and its deadline timer. */
@@ -233,7 +291,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[WorkflowExecutions.requestId] = requestId
         }
         appendEvents(runId, listOf(HistoryEvent(1, now, started)))
-        insertWorkflowTask(runId, namespace, started.taskQueue, now, now, 0, hints)
+        insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints)
         runDeadline(started, now)?.let { at ->
             Timers.insert {
                 it[Timers.runId] = runId
@@ -250,9 +308,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      * its first inputs.
      */
     private fun continueRun(old: RunRecord, c: WorkflowContinuedAsNew, now: Long, hints: Hints) {
-        val first = HistoryEvents.select(HistoryEvents.body)
-            .where { (HistoryEvents.runId eq old.runId) and (HistoryEvents.eventId eq 1L) }.single()[HistoryEvents.body]
-        val previous = HistoryCodec.decodeAttributes(first) as WorkflowStarted
+        val previous = startedEventOf(old.runId)
         val started = previous.copy(
             workflowType = c.workflowType, taskQueue = c.taskQueue, input = c.input, attempt = 1, runId = c.newRunId,
             continuedFromRunId = old.runId,
@@ -401,6 +457,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         if (!exists) {
             insertWorkflowTask(id, run[WorkflowExecutions.namespace], run[WorkflowExecutions.taskQueue], now, now, 0, hints)
         } else {
+            // A run whose first task waits out a start delay (or a retry's back-off) starts now, as in Temporal.
+            if (run[WorkflowExecutions.nextEventId] == 2L) {
+                WorkflowTasks.update({ (WorkflowTasks.runId eq id) and WorkflowTasks.leaseOwner.isNull() and (WorkflowTasks.visibleAt greater now) }) {
+                    it[visibleAt] = now
+                }
+            }
             hints.workflowQueues += run[WorkflowExecutions.namespace] to run[WorkflowExecutions.taskQueue]
         }
     }
@@ -615,6 +677,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         if (close != null) {
             dropRunWork(id)
             (events.last().attributes as? WorkflowContinuedAsNew)?.let { continueRun(run, it, now, hints) }
+            if (close.first == RunStatus.FAILED) retryRun(run, close.third, now, hints)
             hints.closedRuns += id
             return
         }
@@ -874,8 +937,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 if (deleted != 1) continue
                 if (seq == RUN_TIMEOUT_SEQ) {
                     val message = "workflow '${run[WorkflowExecutions.workflowId]}' (run $id) timed out: its run/execution timeout passed"
-                    closeByEngine(run, WorkflowTimedOut("WORKFLOW_RUN"), RunStatus.TIMED_OUT,
-                        FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = "WORKFLOW_RUN"), now, hints)
+                    val failure = FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = "WORKFLOW_RUN")
+                    closeByEngine(run, WorkflowTimedOut("WORKFLOW_RUN"), RunStatus.TIMED_OUT, failure, now, hints)
+                    retryRun(toRunRecord(run), failure, now, hints)
                 } else {
                     addInput(run, TimerFired(seq), now, hints)
                 }
