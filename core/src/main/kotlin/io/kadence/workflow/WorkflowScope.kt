@@ -91,6 +91,13 @@ public interface WorkflowScope : CoroutineScope {
     public fun <T> sideEffect(type: Type, block: () -> T): T
 
     /**
+     * Runs [block] each time and returns its value (encoded as [type]), but records it only when it
+     * differs from the last value recorded for [id]; replays return the recorded values without
+     * running [block]. For values read often that rarely change (a feature flag, a config value).
+     */
+    public fun <T> mutableSideEffect(id: String, type: Type, block: () -> T): T
+
+    /**
      * Which version of the change [changeId] this run follows, for changing the code of workflows
      * already running. A new run (or a run reaching this point for the first time) gets [max] and
      * records it; a run that passed this point before the change existed gets [DEFAULT_VERSION].
@@ -172,3 +179,8 @@ public suspend inline fun <reified R> WorkflowScope.activity(name: String, varar
 @OptIn(ExperimentalStdlibApi::class)
 public inline fun <reified I> WorkflowScope.continueAsNew(input: I): Nothing =
     continueAsNew(input, kotlin.reflect.typeOf<I>().javaType)
+
+/** [WorkflowScope.mutableSideEffect] typed by [T]. */
+@OptIn(ExperimentalStdlibApi::class)
+public inline fun <reified T> WorkflowScope.mutableSideEffect(id: String, noinline block: () -> T): T =
+    mutableSideEffect(id, kotlin.reflect.typeOf<T>().javaType, block)

@@ -31,6 +31,9 @@ internal class CommandRecorder(private val executor: WorkflowExecutor) {
         pending.addLast(Issued(command, executor.sourceHint()))
     }
 
+    /** Commands issued in this task and not yet matched or drained. */
+    val pendingCount: Int get() = pending.size
+
     fun drainNew(): List<CommandAttributes> {
         val out = pending.map { it.command }
         pending.clear()

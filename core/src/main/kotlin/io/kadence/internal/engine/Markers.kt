@@ -30,6 +30,34 @@ internal class Markers(private val executor: WorkflowExecutor) {
         return executor.converter.decode(value, type)
     }
 
+    /** The last value recorded per mutable side effect id (live, or taken from history on replay). */
+    private val mutableValues = HashMap<String, String>()
+
+    /**
+     * Runs [block] and records its value only when it differs from the last one recorded for [id].
+     * On replay, a call that recorded a marker takes the recorded value; one that did not returns the
+     * last value, without running [block].
+     */
+    fun <T> mutableSideEffect(id: String, type: Type, block: () -> T): Any? {
+        if (executor.isReplaying) {
+            val next = executor.upcomingRecordedCommand()
+            if (next is MarkerRecorded && next.kind == MUTABLE_SIDE_EFFECT && next.name == id) {
+                return recordMutable(id, next.value!!, type)
+            }
+            mutableValues[id]?.let { return executor.converter.decode(it, type) }
+            // No value to return: fall through; the marker this records will not match history.
+        }
+        val value = Payloads.encode(executor.converter, block(), type, "mutable side effect '$id' of workflow '${executor.info.workflowId}'")
+        if (mutableValues[id] == value) return executor.converter.decode(value, type)
+        return recordMutable(id, value, type)
+    }
+
+    private fun recordMutable(id: String, value: String, type: Type): Any? {
+        executor.commands.issue(MarkerRecorded(executor.state.nextSeq(), MUTABLE_SIDE_EFFECT, id, value))
+        mutableValues[id] = value
+        return executor.converter.decode(value, type)
+    }
+
     fun version(changeId: String, min: Int, max: Int): Int {
         versionsDecided[changeId]?.let { return it }
         val recorded = versionsInHistory[changeId]
@@ -52,6 +80,7 @@ internal class Markers(private val executor: WorkflowExecutor) {
     companion object {
         const val SIDE_EFFECT = "sideEffect"
         const val VERSION = "version"
+        const val MUTABLE_SIDE_EFFECT = "mutableSideEffect"
         const val DEFAULT_VERSION = -1
     }
 }

@@ -77,12 +77,24 @@ public class WorkflowExecutor(
     public var isClosed: Boolean = false
         private set
 
+    private var replayEvents: List<HistoryEvent>? = null
+    private var replayCursor = 0
+
+    /**
+     * While replaying: the recorded command that the next command the code issues will be matched
+     * against (commands follow their task boundary in order), or null.
+     */
+    internal fun upcomingRecordedCommand(): CommandAttributes? =
+        replayEvents?.getOrNull(replayCursor + 1 + commands.pendingCount)?.attributes as? CommandAttributes
+
     /** Re-executes recorded [events] (which must continue this executor's history). */
     public fun replay(events: List<HistoryEvent>): Unit = loop.owned {
         for (e in events) (e.attributes as? io.kadence.history.MarkerRecorded)?.let { state.markers.remember(it) }
         isReplaying = true
+        replayEvents = events
         try {
-            for (e in events) {
+            for ((index, e) in events.withIndex()) {
+                replayCursor = index
                 if (e.eventId != nextEventId) throw IllegalStateException("history of run $runId is not contiguous: expected event $nextEventId, got ${e.eventId}")
                 nextEventId++
                 val a = e.attributes
@@ -105,6 +117,7 @@ public class WorkflowExecutor(
             commands.expectNoneUnmatched(null)
         } finally {
             isReplaying = false
+            replayEvents = null
         }
     }
 

@@ -73,6 +73,10 @@ internal class WorkflowScopeImpl(
     @Suppress("UNCHECKED_CAST")
     override fun <T> sideEffect(type: Type, block: () -> T): T = executor.state.markers.sideEffect(type, block) as T
 
+    @Suppress("UNCHECKED_CAST")
+    override fun <T> mutableSideEffect(id: String, type: Type, block: () -> T): T =
+        executor.state.markers.mutableSideEffect(id, type, block) as T
+
     override fun version(changeId: String, min: Int, max: Int): Int = executor.state.markers.version(changeId, min, max)
 
     override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T = ActivityStubs.create(iface, options, this)
