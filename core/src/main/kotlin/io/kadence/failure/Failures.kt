@@ -22,6 +22,8 @@ public object Failures {
             )
             is ActivityFailure -> FailureInfo(t.message ?: "", t.activityType, FailureInfo.KIND_ACTIVITY, stack, cause = cause,
                 activitySeq = t.seq, activityAttempt = t.attempt)
+            is ChildWorkflowFailure -> FailureInfo(t.message ?: "", t.workflowType, FailureInfo.KIND_CHILD, stack, cause = cause,
+                childWorkflowId = t.workflowId, childRunId = t.runId, childStatus = t.status)
             is TimeoutFailure -> FailureInfo(t.message ?: "", "Timeout", FailureInfo.KIND_TIMEOUT, stack, cause = cause, timeoutType = t.timeoutType)
             is CanceledFailure, is CancellationException ->
                 FailureInfo(t.message ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED, stack, cause = cause)
@@ -38,6 +40,7 @@ public object Failures {
             FailureInfo.KIND_CANCELED -> CanceledFailure(info.message, cause)
             FailureInfo.KIND_TERMINATED -> TerminatedFailure(info.message)
             FailureInfo.KIND_ACTIVITY -> ActivityFailure(info.type, info.activitySeq ?: 0, info.activityAttempt ?: 0, cause)
+            FailureInfo.KIND_CHILD -> ChildWorkflowFailure(info.type, info.childWorkflowId ?: "", info.childRunId, info.childStatus ?: "FAILED", cause)
             else -> ApplicationFailure(info.message, info.type, info.nonRetryable, info.details,
                 info.nextRetryDelayMillis?.milliseconds, cause)
         }

@@ -59,3 +59,18 @@ public class CanceledFailure(message: String, cause: Throwable? = null) : Kadenc
 
 /** The workflow was terminated by an operator; no workflow code ran after it. */
 public class TerminatedFailure(message: String) : KadenceFailure(message, null)
+
+/**
+ * A child workflow did not complete: it failed, was canceled, terminated or timed out ([status]),
+ * or could not start ([runId] null). The cause says why.
+ */
+public class ChildWorkflowFailure(
+    public val workflowType: String,
+    public val workflowId: String,
+    public val runId: String?,
+    public val status: String,
+    cause: Throwable?,
+) : KadenceFailure(
+    "child workflow '$workflowId' (type '$workflowType'${runId?.let { ", run $it" } ?: ""}) ${status.lowercase().replace('_', ' ')}: ${cause?.message}",
+    cause,
+)

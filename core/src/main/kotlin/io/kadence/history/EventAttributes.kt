@@ -44,6 +44,9 @@ public data class WorkflowStarted(
     val retryPolicy: RecordedRetryPolicy? = null,
     /** How long after the start the first workflow task became due (start delay, or a retry's back-off). */
     val firstTaskDelayMillis: Long? = null,
+    /** For a child workflow: its parent's workflow id and run id. */
+    val parentWorkflowId: String? = null,
+    val parentRunId: String? = null,
 ) : EventAttributes() {
     override fun describe(): String = "WorkflowStarted '$workflowType'"
 }
@@ -195,6 +198,52 @@ public data class WorkflowContinuedAsNew(
     override fun describe(): String = "WorkflowContinuedAsNew '$workflowType' as run $newRunId"
 }
 
+/** The parent asked for a child workflow; the store starts it in the same transaction. */
+@Serializable @SerialName("ChildWorkflowScheduled")
+public data class ChildWorkflowScheduled(
+    override val seq: Long,
+    val workflowType: String,
+    val workflowId: String,
+    val taskQueue: String,
+    val input: String?,
+    val executionTimeoutMillis: Long? = null,
+    val runTimeoutMillis: Long? = null,
+    val parentClosePolicy: String = "TERMINATE",
+    val headers: Map<String, String> = emptyMap(),
+) : CommandAttributes() {
+    override fun describe(): String = "ChildWorkflowScheduled '$workflowType' id '$workflowId' (seq $seq)"
+}
+
+/** The child started as run [runId]. */
+@Serializable @SerialName("ChildWorkflowStarted")
+public data class ChildWorkflowStarted(val seq: Long, val runId: String) : EventAttributes() {
+    override fun describe(): String = "ChildWorkflowStarted (seq $seq) run $runId"
+}
+
+/** The child could not start (its workflow id is taken by an open run). */
+@Serializable @SerialName("ChildWorkflowStartFailed")
+public data class ChildWorkflowStartFailed(val seq: Long, val failure: FailureInfo) : EventAttributes() {
+    override fun describe(): String = "ChildWorkflowStartFailed (seq $seq): ${failure.message}"
+}
+
+/** The child's last run closed: [status] COMPLETED with [result], or anything else with [failure]. */
+@Serializable @SerialName("ChildWorkflowClosed")
+public data class ChildWorkflowClosed(
+    val seq: Long,
+    val runId: String,
+    val status: String,
+    val result: String? = null,
+    val failure: FailureInfo? = null,
+) : EventAttributes() {
+    override fun describe(): String = "ChildWorkflowClosed (seq $seq) $status"
+}
+
+/** The parent stopped waiting for the child and asked it to cancel. */
+@Serializable @SerialName("ChildWorkflowCancelRequested")
+public data class ChildWorkflowCancelRequested(override val seq: Long) : CommandAttributes() {
+    override fun describe(): String = "ChildWorkflowCancelRequested (seq $seq)"
+}
+
 /** True for the commands that close a run: completed, failed, canceled, continued as new. */
 public fun CommandAttributes.closesRun(): Boolean =
     this is WorkflowCompleted || this is WorkflowFailed || this is WorkflowCanceled || this is WorkflowContinuedAsNew
@@ -230,6 +279,10 @@ public data class FailureInfo(
     /** For an activity failure ([KIND_ACTIVITY]): the activity's sequence number and its last attempt. */
     val activitySeq: Long? = null,
     val activityAttempt: Int? = null,
+    /** For a child workflow failure ([KIND_CHILD]): the child's ids and how it closed. */
+    val childWorkflowId: String? = null,
+    val childRunId: String? = null,
+    val childStatus: String? = null,
 ) {
     public companion object {
         public const val KIND_APPLICATION: String = "application"
@@ -237,5 +290,6 @@ public data class FailureInfo(
         public const val KIND_CANCELED: String = "canceled"
         public const val KIND_TERMINATED: String = "terminated"
         public const val KIND_ACTIVITY: String = "activity"
+        public const val KIND_CHILD: String = "child"
     }
 }

@@ -107,6 +107,15 @@ public interface WorkflowScope : CoroutineScope {
     public fun version(changeId: String, min: Int, max: Int): Int
 
     /**
+     * Starts [definition] as a child workflow with [input]. The child is a run of its own (its own
+     * history, retries, timeouts) started in the transaction that records this command; what
+     * happens to it when this workflow closes is its [ChildWorkflowOptions.parentClosePolicy].
+     * Await [ChildWorkflowHandle.started] for start-only use, [ChildWorkflowHandle.result] for its
+     * outcome; use `async` to fan out.
+     */
+    public fun <I, O> startChild(definition: WorkflowDefinition<I, O>, input: I, options: ChildWorkflowOptions = ChildWorkflowOptions()): ChildWorkflowHandle<O>
+
+    /**
      * A typed stub for the activity interface [iface]: calling a (suspend) method schedules that
      * activity with [options] and suspends until its final outcome. A failure arrives as
      * [io.kadence.failure.ActivityFailure].

@@ -70,6 +70,7 @@ internal class CommandRecorder(private val executor: WorkflowExecutor) {
             is ActivityScheduled -> a.activityType == (b as ActivityScheduled).activityType
             is TimerStarted -> a.durationMillis == (b as TimerStarted).durationMillis
             is MarkerRecorded -> a.kind == (b as MarkerRecorded).kind && a.name == b.name
+            is io.kadence.history.ChildWorkflowScheduled -> a.workflowType == (b as io.kadence.history.ChildWorkflowScheduled).workflowType && a.workflowId == b.workflowId
             is io.kadence.history.WorkflowUpdateCompleted -> a.updateId == (b as io.kadence.history.WorkflowUpdateCompleted).updateId
             else -> true
         }

@@ -50,6 +50,18 @@ internal class WorkflowScopeImpl(
         throw ContinueAsNewRequest(encoded, workflowType, taskQueue)
     }
 
+    override fun <I, O> startChild(definition: io.kadence.workflow.WorkflowDefinition<I, O>, input: I, options: io.kadence.workflow.ChildWorkflowOptions): io.kadence.workflow.ChildWorkflowHandle<O> {
+        val encoded = if (definition.inputType == Unit::class.java || definition.inputType == Void.TYPE) null
+            else io.kadence.converter.Payloads.encode(executor.converter, input, definition.inputType, "input of child workflow '${definition.name}'")
+        val seq = executor.state.nextSeq()
+        val scheduled = io.kadence.history.ChildWorkflowScheduled(
+            seq, definition.name, options.workflowId ?: "${info.workflowId}/child-$seq", options.taskQueue ?: info.taskQueue, encoded,
+            options.executionTimeout?.inWholeMilliseconds, options.runTimeout?.inWholeMilliseconds, options.parentClosePolicy.name,
+            info.headers,
+        )
+        return executor.state.startChild(scheduled, definition.outputType, options.cancellationType)
+    }
+
     override fun uuid(): String = UUID(random.nextLong(), random.nextLong()).let {
         // Mark it as a version-4 UUID, like UUID.randomUUID().
         UUID((it.mostSignificantBits and -0xf001L) or 0x4000L, (it.leastSignificantBits and 0x3fffffffffffffffL) or Long.MIN_VALUE)

@@ -3,6 +3,7 @@ package io.kadence.internal.engine
 import io.kadence.activity.ActivityCancellationType
 import io.kadence.failure.ActivityFailure
 import io.kadence.failure.CanceledFailure
+import io.kadence.failure.ChildWorkflowFailure
 import io.kadence.failure.Failures
 import io.kadence.history.ActivityCancelRequested
 import io.kadence.history.ActivityCanceled
@@ -56,6 +57,19 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
                     it.outcome.complete(Result.failure(ActivityFailure(it.type, a.seq, 0, CanceledFailure("activity '${it.type}' was canceled"))))
                 }
                 is WorkflowSignaled -> deliverSignal(a)
+                is io.kadence.history.ChildWorkflowStarted -> children[a.seq]?.started?.complete(Result.success(a.runId))
+                is io.kadence.history.ChildWorkflowStartFailed -> children.remove(a.seq)?.let {
+                    val failure = ChildWorkflowFailure(it.scheduled.workflowType, it.scheduled.workflowId, null, "START_FAILED", Failures.fromInfo(a.failure))
+                    it.started.complete(Result.failure(failure))
+                    it.outcome.complete(Result.failure(failure))
+                }
+                is io.kadence.history.ChildWorkflowClosed -> children.remove(a.seq)?.let {
+                    it.started.complete(Result.success(a.runId))
+                    it.outcome.complete(
+                        if (a.status == "COMPLETED") Result.success(a.result)
+                        else Result.failure(ChildWorkflowFailure(it.scheduled.workflowType, it.scheduled.workflowId, a.runId, a.status, a.failure?.let(Failures::fromInfo))),
+                    )
+                }
                 else -> {}
             }
         }
@@ -111,6 +125,44 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
             }
         }
         return out
+    }
+
+    private class PendingChild(
+        val scheduled: io.kadence.history.ChildWorkflowScheduled,
+        val started: CompletableDeferred<Result<String>> = CompletableDeferred(),
+        val outcome: CompletableDeferred<Result<String?>> = CompletableDeferred(),
+    )
+
+    private val children = HashMap<Long, PendingChild>()
+
+    fun <O> startChild(scheduled: io.kadence.history.ChildWorkflowScheduled, resultType: java.lang.reflect.Type, cancellation: ActivityCancellationType): io.kadence.workflow.ChildWorkflowHandle<O> {
+        val pending = PendingChild(scheduled)
+        executor.commands.issue(scheduled)
+        children[scheduled.seq] = pending
+        return object : io.kadence.workflow.ChildWorkflowHandle<O> {
+            override val workflowId: String get() = scheduled.workflowId
+            override suspend fun started(): String = pending.started.await().getOrThrow()
+
+            @Suppress("UNCHECKED_CAST")
+            override suspend fun result(): O {
+                val encoded = try {
+                    pending.outcome.await().getOrThrow()
+                } catch (e: CancellationException) {
+                    if (pending.outcome.isCompleted) throw e
+                    when (cancellation) {
+                        ActivityCancellationType.TRY_CANCEL -> executor.commands.issue(io.kadence.history.ChildWorkflowCancelRequested(scheduled.seq))
+                        ActivityCancellationType.WAIT_CANCELLATION_COMPLETED -> {
+                            executor.commands.issue(io.kadence.history.ChildWorkflowCancelRequested(scheduled.seq))
+                            withContext(NonCancellable) { pending.outcome.await() }
+                        }
+                        ActivityCancellationType.ABANDON -> {}
+                    }
+                    throw e
+                }
+                if (resultType == Unit::class.java || resultType == Void.TYPE) return Unit as O
+                return executor.converter.decode(encoded ?: "null", resultType) as O
+            }
+        }
     }
 
     override fun startTimer(durationMillis: Long, onFire: () -> Unit): Long {

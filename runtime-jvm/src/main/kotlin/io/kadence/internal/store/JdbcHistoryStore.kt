@@ -10,7 +10,13 @@ import io.kadence.history.ActivityCanceled
 import io.kadence.history.ActivityCompleted
 import io.kadence.history.ActivityFailed
 import io.kadence.history.ActivityScheduled
+import io.kadence.history.ChildWorkflowScheduled
+import io.kadence.history.ChildWorkflowStarted
+import io.kadence.history.ChildWorkflowStartFailed
+import io.kadence.history.ChildWorkflowClosed
+import io.kadence.history.ChildWorkflowCancelRequested
 import io.kadence.history.EventAttributes
+import io.kadence.failure.Failures
 import io.kadence.history.FailureInfo
 import io.kadence.history.HistoryCodec
 import io.kadence.history.HistoryEvent
@@ -242,11 +248,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      * transaction, if the workflow's retry policy and execution deadline allow. The next run's first
      * task is due after the back-off; [old]'s result column names it, so clients can follow.
      */
-    private fun retryRun(old: RunRecord, failure: FailureInfo?, now: Long, hints: Hints) {
+    private fun retryRun(old: RunRecord, failure: FailureInfo?, now: Long, hints: Hints): String? {
         val previous = startedEventOf(old.runId)
-        val policy = previous.retryPolicy ?: return
+        val policy = previous.retryPolicy ?: return null
         val expiresAt = previous.executionExpiresAtMillis ?: previous.executionTimeoutMillis?.let { old.startTime + it }
-        val at = RetryDecider.nextAttemptAt(policy, previous.attempt, failure, now, expiresAt) ?: return
+        val at = RetryDecider.nextAttemptAt(policy, previous.attempt, failure, now, expiresAt) ?: return null
         val newRunId = java.util.UUID.randomUUID().toString()
         val started = previous.copy(
             attempt = previous.attempt + 1, runId = newRunId, continuedFromRunId = old.runId,
@@ -257,6 +263,91 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
         createRun(old.namespace, old.workflowId, newRunId, started, null, now, hints)
         WorkflowExecutions.update({ WorkflowExecutions.runId eq old.runId }) { it[result] = newRunId }
+        return newRunId
+    }
+
+    // ---------------------------------------------------------------- child workflows
+
+    /** Inserts an input into [runId]'s inbox without ensuring a task (the caller does). */
+    private fun insertInbox(runId: String, input: EventAttributes, now: Long) {
+        Inbox.insert {
+            it[Inbox.runId] = runId
+            it[body] = HistoryCodec.encodeAttributes(input)
+            it[createdAt] = now
+        }
+    }
+
+    /**
+     * Starts the child [a] of [parent] in the parent's transaction and tells the parent how that
+     * went (an input for its next task): started, or refused because the id is taken.
+     */
+    private fun startChildRun(parent: RunRecord, a: ChildWorkflowScheduled, now: Long, hints: Hints) {
+        val childRunId = java.util.UUID.randomUUID().toString()
+        val started = WorkflowStarted(
+            a.workflowType, a.workflowId, a.taskQueue, a.input, parent.namespace, a.executionTimeoutMillis, a.runTimeoutMillis,
+            headers = a.headers, runId = childRunId, parentWorkflowId = parent.workflowId, parentRunId = parent.runId,
+        )
+        try {
+            startRun(StartWorkflowRequest(parent.namespace, a.workflowId, a.workflowType, a.taskQueue, childRunId, null, started, now), hints)
+        } catch (e: WorkflowAlreadyStartedException) {
+            insertInbox(parent.runId, ChildWorkflowStartFailed(a.seq, Failures.toInfo(e)), now)
+            return
+        }
+        WorkflowExecutions.update({ WorkflowExecutions.runId eq childRunId }) {
+            it[parentRunId] = parent.runId
+            it[parentSeq] = a.seq
+            it[parentClosePolicy] = a.parentClosePolicy
+        }
+        insertInbox(parent.runId, ChildWorkflowStarted(a.seq, childRunId), now)
+    }
+
+    /** The parent asked its child [seq] to cancel. */
+    private fun cancelChild(parentRunId: String, seq: Long, now: Long, hints: Hints) {
+        val child = WorkflowExecutions.select(WorkflowExecutions.runId)
+            .where { (WorkflowExecutions.parentRunId eq parentRunId) and (WorkflowExecutions.parentSeq eq seq) }
+            .map { it[WorkflowExecutions.runId] }.firstOrNull() ?: return
+        lockOpenRun(child)?.let { addInput(it, WorkflowCancelRequested("canceled by its parent (run $parentRunId)"), now, hints) }
+    }
+
+    /**
+     * After run [runId] closed with [status]: if it is a child, its parent hears how it ended (or,
+     * when [successor] took over by continue-as-new or retry, the successor becomes the child); and
+     * its own open children get their parent-close policy.
+     */
+    private fun afterClose(runId: String, status: RunStatus, result: String?, failure: FailureInfo?, successor: String?, now: Long, hints: Hints) {
+        val link = WorkflowExecutions.select(WorkflowExecutions.parentRunId, WorkflowExecutions.parentSeq, WorkflowExecutions.parentClosePolicy)
+            .where { WorkflowExecutions.runId eq runId }.single()
+        val parent = link[WorkflowExecutions.parentRunId]
+        if (parent != null) {
+            if (successor != null) {
+                WorkflowExecutions.update({ WorkflowExecutions.runId eq successor }) {
+                    it[parentRunId] = parent
+                    it[parentSeq] = link[WorkflowExecutions.parentSeq]
+                    it[parentClosePolicy] = link[WorkflowExecutions.parentClosePolicy]
+                }
+            } else {
+                lockOpenRun(parent)?.let { parentRow ->
+                    val outcome = ChildWorkflowClosed(link[WorkflowExecutions.parentSeq]!!, runId, status.name,
+                        result.takeIf { status == RunStatus.COMPLETED }, failure)
+                    addInput(parentRow, outcome, now, hints)
+                }
+            }
+        }
+        val children = WorkflowExecutions.select(WorkflowExecutions.runId, WorkflowExecutions.parentClosePolicy)
+            .where { (WorkflowExecutions.parentRunId eq runId) and (WorkflowExecutions.status eq RunStatus.RUNNING.name) }
+            .map { it[WorkflowExecutions.runId] to it[WorkflowExecutions.parentClosePolicy] }
+        for ((child, policy) in children) {
+            val row = lockOpenRun(child) ?: continue
+            when (policy) {
+                "REQUEST_CANCEL" -> addInput(row, WorkflowCancelRequested("its parent (run $runId) closed as ${status.name}"), now, hints)
+                "ABANDON" -> {}
+                else -> {
+                    val reason = "its parent (run $runId) closed as ${status.name} (parent-close policy TERMINATE)"
+                    closeByEngine(row, WorkflowTerminated(reason), RunStatus.TERMINATED,
+                        FailureInfo(reason, "Terminated", FailureInfo.KIND_TERMINATED), now, hints)
+                }
+            }
+        }
     }
 
     /** Throws if [request]'s id-reuse policy forbids a new run after the closed run [last]. */
@@ -419,7 +510,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Closes an open, locked run without running workflow code (terminate, timeout). */
-    private fun closeByEngine(run: ResultRow, event: EventAttributes, closeStatus: RunStatus, failureInfo: FailureInfo, now: Long, hints: Hints) {
+    private fun closeByEngine(run: ResultRow, event: EventAttributes, closeStatus: RunStatus, failureInfo: FailureInfo, now: Long, hints: Hints, retry: Boolean = false) {
         val id = run[WorkflowExecutions.runId]
         val eventId = run[WorkflowExecutions.nextEventId]
         appendEvents(id, listOf(HistoryEvent(eventId, now, event)))
@@ -430,6 +521,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[failure] = HistoryCodec.encodeFailure(failureInfo)
         }
         dropRunWork(id)
+        val successor = if (retry) retryRun(toRunRecord(run), failureInfo, now, hints) else null
+        afterClose(id, closeStatus, null, failureInfo, successor, now, hints)
         hints.closedRuns += id
     }
 
@@ -675,9 +768,19 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         appendEvents(id, events)
         recordUpdateOutcomes(id, events, rejectedUpdates)
         if (close != null) {
+            // Children asked for (or asked to cancel) by the closing task are acted on before the
+            // parent-close policy applies to them, as in Temporal.
+            for (e in events) {
+                when (val a = e.attributes) {
+                    is ChildWorkflowScheduled -> startChildRun(run, a, now, hints)
+                    is ChildWorkflowCancelRequested -> cancelChild(id, a.seq, now, hints)
+                    else -> {}
+                }
+            }
             dropRunWork(id)
-            (events.last().attributes as? WorkflowContinuedAsNew)?.let { continueRun(run, it, now, hints) }
-            if (close.first == RunStatus.FAILED) retryRun(run, close.third, now, hints)
+            val continued = (events.last().attributes as? WorkflowContinuedAsNew)?.also { continueRun(run, it, now, hints) }?.newRunId
+            val retried = if (close.first == RunStatus.FAILED) retryRun(run, close.third, now, hints) else null
+            afterClose(id, close.first, close.second, close.third, continued ?: retried, now, hints)
             hints.closedRuns += id
             return
         }
@@ -695,6 +798,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 }
                 is TimerCanceled -> Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq a.seq) }
                 is ActivityCancelRequested -> newInputs = requestActivityCancel(id, a.seq, now) || newInputs
+                is ChildWorkflowScheduled -> startChildRun(run, a, now, hints)
+                is ChildWorkflowCancelRequested -> cancelChild(id, a.seq, now, hints)
                 else -> {}
             }
         }
@@ -938,8 +1043,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 if (seq == RUN_TIMEOUT_SEQ) {
                     val message = "workflow '${run[WorkflowExecutions.workflowId]}' (run $id) timed out: its run/execution timeout passed"
                     val failure = FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = "WORKFLOW_RUN")
-                    closeByEngine(run, WorkflowTimedOut("WORKFLOW_RUN"), RunStatus.TIMED_OUT, failure, now, hints)
-                    retryRun(toRunRecord(run), failure, now, hints)
+                    closeByEngine(run, WorkflowTimedOut("WORKFLOW_RUN"), RunStatus.TIMED_OUT, failure, now, hints, retry = true)
                 } else {
                     addInput(run, TimerFired(seq), now, hints)
                 }

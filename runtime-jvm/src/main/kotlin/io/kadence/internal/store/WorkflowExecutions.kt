@@ -17,5 +17,8 @@ internal object WorkflowExecutions : Table("workflow_executions") {
     val taskFailure = text("task_failure").nullable()
     val taskFailureCount = integer("task_failure_count")
     val requestId = varchar("request_id", 255).nullable()
+    val parentRunId = varchar("parent_run_id", 64).nullable()
+    val parentSeq = long("parent_seq").nullable()
+    val parentClosePolicy = varchar("parent_close_policy", 32).nullable()
     override val primaryKey = PrimaryKey(runId)
 }
