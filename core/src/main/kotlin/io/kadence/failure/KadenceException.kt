@@ -75,3 +75,9 @@ public class StaleTaskException(message: String) : KadenceException(message)
 
 /** A query, signal or call waited longer than the caller allowed. */
 public class KadenceTimeoutException(message: String) : KadenceException(message)
+
+/**
+ * A run reached one of [io.kadence.KadenceLimits] ([what], at most [limit]). Nothing stored was
+ * changed by the refused step; the message says what to do instead.
+ */
+public class LimitExceededException(public val what: String, public val limit: Int, message: String) : KadenceException(message)

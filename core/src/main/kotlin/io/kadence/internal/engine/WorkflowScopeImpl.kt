@@ -111,11 +111,30 @@ internal class WorkflowScopeImpl(
 }
 
 /** Writes through SLF4J with the run's ids, and stays silent while the run replays. */
+/**
+ * Writes nothing while the run replays. Each message carries the run's ids in its text and in the
+ * MDC (`workflowId`, `runId`, `workflowType`, `namespace`), set for the call and restored after, so
+ * log backends can index by them.
+ */
 private class ReplaySafeLogger(private val executor: WorkflowExecutor) : WorkflowLogger {
     private val log = LoggerFactory.getLogger("io.kadence.workflow." + executor.info.workflowType)
     private fun prefix(message: String) = "[${executor.info.workflowId}/${executor.runId}] $message"
-    override fun debug(message: String) { if (!executor.isReplaying) log.debug(prefix(message)) }
-    override fun info(message: String) { if (!executor.isReplaying) log.info(prefix(message)) }
-    override fun warn(message: String, error: Throwable?) { if (!executor.isReplaying) log.warn(prefix(message), error) }
-    override fun error(message: String, error: Throwable?) { if (!executor.isReplaying) log.error(prefix(message), error) }
+
+    private inline fun write(block: () -> Unit) {
+        if (executor.isReplaying) return
+        val info = executor.info
+        val keys = mapOf("workflowId" to info.workflowId, "runId" to info.runId, "workflowType" to info.workflowType, "namespace" to info.namespace)
+        val previous = keys.keys.associateWith { org.slf4j.MDC.get(it) }
+        keys.forEach { (k, v) -> org.slf4j.MDC.put(k, v) }
+        try {
+            block()
+        } finally {
+            previous.forEach { (k, v) -> if (v == null) org.slf4j.MDC.remove(k) else org.slf4j.MDC.put(k, v) }
+        }
+    }
+
+    override fun debug(message: String) = write { log.debug(prefix(message)) }
+    override fun info(message: String) = write { log.info(prefix(message)) }
+    override fun warn(message: String, error: Throwable?) = write { log.warn(prefix(message), error) }
+    override fun error(message: String, error: Throwable?) = write { log.error(prefix(message), error) }
 }

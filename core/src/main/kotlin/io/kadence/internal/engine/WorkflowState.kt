@@ -136,6 +136,7 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
     private val children = HashMap<Long, PendingChild>()
 
     fun <O> startChild(scheduled: io.kadence.history.ChildWorkflowScheduled, resultType: java.lang.reflect.Type, cancellation: ActivityCancellationType): io.kadence.workflow.ChildWorkflowHandle<O> {
+        checkPending("pending child workflows", children.size, io.kadence.KadenceLimits.maxPendingChildren)
         val pending = PendingChild(scheduled)
         executor.commands.issue(scheduled)
         children[scheduled.seq] = pending
@@ -184,7 +185,17 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
         }
     }
 
+    private fun checkPending(what: String, count: Int, limit: Int) {
+        if (count < limit) return
+        throw io.kadence.failure.LimitExceededException(
+            what, limit,
+            "workflow '${executor.info.workflowId}' (run ${executor.runId}) already has $count $what open, the limit " +
+                "(KadenceLimits); wait for some to finish before starting more, or split the work across child workflows",
+        )
+    }
+
     suspend fun executeActivity(scheduled: ActivityScheduled, cancellation: ActivityCancellationType): String? {
+        checkPending("pending activities", activities.size, io.kadence.KadenceLimits.maxPendingActivities)
         val pending = PendingActivity(scheduled.activityType)
         executor.commands.issue(scheduled)
         activities[scheduled.seq] = pending

@@ -128,6 +128,11 @@ internal class WorkflowTaskRunner(
     }
 
     private fun logCommitted(workflowId: String, runId: String, events: List<io.kadence.history.HistoryEvent>) {
+        val warnAt = io.kadence.KadenceLimits.historyWarningEvents.toLong()
+        if (events.isNotEmpty() && events.first().eventId <= warnAt && events.last().eventId >= warnAt) {
+            log.warn("history of workflow '{}' (run {}) has passed {} events (the limit is {}): use continue-as-new to start a fresh history",
+                workflowId, runId, warnAt, io.kadence.KadenceLimits.maxHistoryEvents)
+        }
         if (log.isDebugEnabled) {
             log.debug("committed workflow task of '{}' (run {}): events {}", workflowId, runId,
                 events.joinToString { "${it.eventId} ${it.attributes::class.simpleName}" })

@@ -188,7 +188,17 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     override fun startWorkflow(request: StartWorkflowRequest): StartResult = write { hints -> startRun(request, hints) }
 
     override fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long) = write { hints ->
-        addInput(openRunOrThrow(namespace, workflowId, runId), WorkflowSignaled(name, input), now, hints)
+        val run = openRunOrThrow(namespace, workflowId, runId)
+        val waiting = Inbox.select(Inbox.seq).where { Inbox.runId eq run[WorkflowExecutions.runId] }.count()
+        val limit = io.kadence.KadenceLimits.maxPendingSignals
+        if (waiting >= limit) {
+            throw io.kadence.failure.LimitExceededException(
+                "pending signals", limit,
+                "workflow '$workflowId' (run ${run[WorkflowExecutions.runId]}) has $waiting inputs waiting for its next task, the limit " +
+                    "(KadenceLimits.maxPendingSignals); signal '$name' was not recorded. Retry once its worker has caught up",
+            )
+        }
+        addInput(run, WorkflowSignaled(name, input), now, hints)
     }
 
     override fun signalWithStart(request: StartWorkflowRequest, name: String, input: String?): StartResult = write { hints ->
@@ -234,6 +244,17 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
         createRun(request.namespace, request.workflowId, request.runId, request.started as WorkflowStarted, request.requestId, request.now, hints)
         return StartResult(request.runId, created = true)
+    }
+
+    /**
+     * The task would grow the run's history past [io.kadence.KadenceLimits.maxHistoryEvents]: its
+     * events are not appended; the run is terminated (as Temporal does), its history intact.
+     */
+    private fun terminateForHistoryLimit(run: ResultRow, wouldReach: Long, now: Long, hints: Hints) {
+        val limit = io.kadence.KadenceLimits.maxHistoryEvents
+        val reason = "history limit: the next workflow task would bring the history of workflow '${run[WorkflowExecutions.workflowId]}' " +
+            "to $wouldReach events, over the limit of $limit; use continue-as-new to start a fresh history before that"
+        closeByEngine(run, WorkflowTerminated(reason), RunStatus.TERMINATED, FailureInfo(reason, "HistoryLimitExceeded", FailureInfo.KIND_TERMINATED), now, hints)
     }
 
     /** The `WorkflowStarted` event of run [runId]. */
@@ -713,6 +734,10 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             hints.workflowQueues += run.namespace to run.taskQueue
             return@write TaskCompletion.NEWER_INPUTS
         }
+        if (events.last().eventId > io.kadence.KadenceLimits.maxHistoryEvents) {
+            terminateForHistoryLimit(lockOpenRun(id) ?: throw StaleTaskException("run $id closed"), events.last().eventId, now, hints)
+            return@write TaskCompletion.COMMITTED
+        }
         advanceRun(id, expected, events, close, now)
         val retired = WorkflowTasks.deleteWhere { (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }
         if (retired != 1) throw StaleTaskException("workflow task of run $id is no longer held by ${lease.owner} (lease expired or taken over)")
@@ -823,6 +848,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             // Another task or input got there first: the outcome waits for a normal task.
             addInput(runRow, outcome, now, hints)
             return@write false
+        }
+        if (events.last().eventId > io.kadence.KadenceLimits.maxHistoryEvents) {
+            addInput(runRow, outcome, now, hints)
+            terminateForHistoryLimit(runRow, events.last().eventId, now, hints)
+            return@write true
         }
         val close = closeOf(events)
         advanceRun(run.runId, run.nextEventId, events, close, now)

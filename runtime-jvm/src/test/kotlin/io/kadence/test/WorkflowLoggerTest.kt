@@ -1,0 +1,51 @@
+package io.kadence.test
+
+import ch.qos.logback.classic.Level
+import ch.qos.logback.classic.Logger
+import ch.qos.logback.classic.spi.ILoggingEvent
+import ch.qos.logback.core.read.ListAppender
+import io.kadence.dsl.workflow
+import kotlinx.coroutines.runBlocking
+import org.slf4j.LoggerFactory
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.time.Duration.Companion.hours
+import kotlin.time.Duration.Companion.seconds
+
+/** Logs before and after two durable sleeps (each sleep ends a workflow task; a forced replay re-runs the earlier code). */
+val Chatty = workflow<Unit, Unit>("Chatty") {
+    logger.info("before")
+    sleep(1.hours)
+    logger.info("between")
+    sleep(1.hours)
+    logger.info("after")
+}
+
+class WorkflowLoggerTest {
+    @Test
+    fun `the workflow logger writes each message once, with the run's ids in the MDC`() = runBlocking {
+        val logger = LoggerFactory.getLogger("io.kadence.workflow.Chatty") as Logger
+        val captured = ListAppender<ILoggingEvent>().apply { start() }
+        val previousLevel = logger.level
+        logger.level = Level.INFO
+        logger.addAppender(captured)
+        try {
+            TestStores.open().use { kadence ->
+                kadence.worker("chatty", TestStores.workerOptions()) { register(Chatty) }.start()
+                val h = kadence.client.start(Chatty, Unit) { id = "chatty"; taskQueue = "chatty" }
+                h.result(30.seconds)
+                val events = captured.list.toList()
+                assertEquals(listOf("before", "between", "after"), events.map { it.formattedMessage.substringAfter("] ") })
+                for (e in events) {
+                    assertEquals("chatty", e.mdcPropertyMap["workflowId"])
+                    assertEquals(h.runId, e.mdcPropertyMap["runId"])
+                    assertEquals("Chatty", e.mdcPropertyMap["workflowType"])
+                    assertEquals("default", e.mdcPropertyMap["namespace"])
+                }
+            }
+        } finally {
+            logger.detachAppender(captured)
+            logger.level = previousLevel
+        }
+    }
+}
