@@ -51,6 +51,18 @@ public interface WorkflowScope : CoroutineScope {
      */
     public fun continueAsNew(input: Any?, inputType: Type, workflowType: String? = null, taskQueue: String? = null): Nothing
 
+    /**
+     * The value of [key] that travels with this workflow: set by the client that started it (or
+     * inherited from a parent, or a run this one continues), or added by [withContextValues].
+     */
+    public fun <T> contextValue(key: io.kadence.context.ContextKey<T>): T?
+
+    /**
+     * Runs [block] with [values] added to the context: activities and child workflows started
+     * inside it carry them (and see them with `KadenceContext.current(key)` / [contextValue]).
+     */
+    public suspend fun <R> withContextValues(vararg values: Pair<io.kadence.context.ContextKey<*>, Any?>, block: suspend WorkflowScope.() -> R): R
+
     /** A random UUID from [random]: the same on every replay. */
     public fun uuid(): String
 

@@ -26,11 +26,18 @@ public class KadenceClient internal constructor(private val engine: Engine) {
     ): WorkflowHandle<O> {
         val o = WorkflowStartOptions().apply(options)
         o.validate()
+        inheritContext(o)
         val request = startRequest(definition, input, o.id ?: UUID.randomUUID().toString(), o)
         val result = withContext(Dispatchers.IO) {
             engine.atClientTime { now -> engine.store.startWorkflow(request.copy(now = now)) }
         }
         return WorkflowHandle(engine, request.workflowId, result.runId, definition.outputType)
+    }
+
+    /** Context values of the caller's coroutine become headers, under those set in the options. */
+    private suspend fun inheritContext(o: WorkflowStartOptions) {
+        val inherited = kotlinx.coroutines.currentCoroutineContext()[io.kadence.context.KadenceContext]?.headers ?: return
+        for ((k, v) in inherited) o.headers.putIfAbsent(k, v)
     }
 
     private fun <I> startRequest(definition: WorkflowDefinition<I, *>, input: I, workflowId: String, o: WorkflowStartOptions): StartWorkflowRequest {

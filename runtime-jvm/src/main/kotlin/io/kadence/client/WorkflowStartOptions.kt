@@ -36,6 +36,11 @@ public class WorkflowStartOptions {
     /** What a start does when a run with this workflow id is still open. */
     public var idConflictPolicy: WorkflowIdConflictPolicy = WorkflowIdConflictPolicy.FAIL
 
+    /** Sets the context value of [key] for the run (a header; see [io.kadence.context.ContextKey]). */
+    public fun <T> context(key: io.kadence.context.ContextKey<T>, value: T) {
+        headers[key.name] = key.encode(value)
+    }
+
     /** Values propagated to the workflow and its activities. */
     public val headers: MutableMap<String, String> = LinkedHashMap()
 

@@ -57,9 +57,21 @@ internal class WorkflowScopeImpl(
         val scheduled = io.kadence.history.ChildWorkflowScheduled(
             seq, definition.name, options.workflowId ?: "${info.workflowId}/child-$seq", options.taskQueue ?: info.taskQueue, encoded,
             options.executionTimeout?.inWholeMilliseconds, options.runTimeout?.inWholeMilliseconds, options.parentClosePolicy.name,
-            info.headers,
+            currentHeaders(),
         )
         return executor.state.startChild(scheduled, definition.outputType, options.cancellationType)
+    }
+
+    /** The headers for what the workflow calls next in [context]: the run's, plus values added by withContextValues. */
+    internal fun currentHeaders(context: CoroutineContext = coroutineContext): Map<String, String> =
+        context[io.kadence.context.KadenceContext]?.let { info.headers + it.headers } ?: info.headers
+
+    override fun <T> contextValue(key: io.kadence.context.ContextKey<T>): T? = key.decode(currentHeaders())
+
+    override suspend fun <R> withContextValues(vararg values: Pair<io.kadence.context.ContextKey<*>, Any?>, block: suspend WorkflowScope.() -> R): R {
+        val current = kotlin.coroutines.coroutineContext
+        val merged = (current[io.kadence.context.KadenceContext] ?: io.kadence.context.KadenceContext(emptyMap())).plus(values.toMap())
+        return kotlinx.coroutines.withContext(merged) { this@WorkflowScopeImpl.withContext(this.coroutineContext).block() }
     }
 
     override fun uuid(): String = UUID(random.nextLong(), random.nextLong()).let {
@@ -103,7 +115,7 @@ internal class WorkflowScopeImpl(
         val converter = executor.converter
         val input = Payloads.encodeArgs(converter, args, argTypes, "input of activity '$name' in workflow '${info.workflowId}'")
         val seq = executor.state.nextSeq()
-        val scheduled = ActivityScheduled(seq, name, options.taskQueue ?: info.taskQueue, input, options.toRecorded(), info.headers)
+        val scheduled = ActivityScheduled(seq, name, options.taskQueue ?: info.taskQueue, input, options.toRecorded(), currentHeaders(kotlin.coroutines.coroutineContext))
         val result = executor.state.executeActivity(scheduled, options.cancellationType)
         if (resultType == Void.TYPE || resultType == Unit::class.java) return Unit
         return converter.decode(result ?: "null", resultType)
