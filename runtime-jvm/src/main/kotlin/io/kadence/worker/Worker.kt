@@ -1,6 +1,8 @@
 package io.kadence.worker
 
+import io.kadence.converter.EncodedValues
 import io.kadence.failure.InvalidArgumentException
+import io.kadence.workflow.WorkflowScope
 import io.kadence.internal.engine.ActivityMethods
 import io.kadence.internal.runtime.ActivityBinding
 import io.kadence.internal.runtime.ActivityTaskRunner
@@ -69,6 +71,29 @@ public class Worker internal constructor(
         }
     }
 
+    /**
+     * Handles workflow types registered nowhere else on this worker: [handler] gets the type name
+     * and the recorded input, and its return value (of a serializable class, or null) is the result.
+     */
+    public fun registerDynamicWorkflow(handler: suspend WorkflowScope.(workflowType: String, input: EncodedValues) -> Any?): Worker = apply {
+        check(!started) { "register workflows before start()" }
+        if (dynamicWorkflow != null) throw InvalidArgumentException("a dynamic workflow handler is already registered on this worker")
+        dynamicWorkflow = handler
+    }
+
+    /**
+     * Handles activity types registered nowhere else on this worker: [handler] gets the type name and
+     * the recorded arguments, and its return value (of a serializable class, or null) is the result.
+     */
+    public fun registerDynamicActivity(handler: suspend (activityType: String, args: EncodedValues) -> Any?): Worker = apply {
+        check(!started) { "register activities before start()" }
+        if (dynamicActivity != null) throw InvalidArgumentException("a dynamic activity handler is already registered on this worker")
+        dynamicActivity = handler
+    }
+
+    private var dynamicWorkflow: (suspend WorkflowScope.(String, EncodedValues) -> Any?)? = null
+    private var dynamicActivity: (suspend (String, EncodedValues) -> Any?)? = null
+
     /** Registers activities by reified interface: `activities<FileActivities>(impl)`. */
     public inline fun <reified T : Any> activities(implementation: T): Worker = registerActivities(T::class.java, implementation)
 
@@ -77,9 +102,9 @@ public class Worker internal constructor(
         check(!started) { "worker already started" }
         options.validate()
         started = true
-        if (workflows.isNotEmpty()) {
+        if (workflows.isNotEmpty() || dynamicWorkflow != null) {
             val runner = WorkflowTaskRunner(engine, workerId, taskQueue, workflows.toMap(), WorkflowCache(options.workflowCacheSize),
-                options.deadlockDetectionTimeout.inWholeMilliseconds)
+                options.deadlockDetectionTimeout.inWholeMilliseconds, dynamicWorkflow)
             val poller = TaskPoller(
                 TaskPoller.Kind.WORKFLOW, engine.namespace, taskQueue, options.maxConcurrentWorkflowTasks,
                 workflowThreads.asCoroutineDispatcher(), options.maxPollInterval.inWholeMilliseconds,
@@ -99,8 +124,8 @@ public class Worker internal constructor(
                 }
             }
         }
-        if (activities.isNotEmpty()) {
-            val runner = ActivityTaskRunner(engine, workerId, taskQueue, activities.toMap(), activityThreads.asCoroutineDispatcher()) { shuttingDown }
+        if (activities.isNotEmpty() || dynamicActivity != null) {
+            val runner = ActivityTaskRunner(engine, workerId, taskQueue, activities.toMap(), activityThreads.asCoroutineDispatcher(), dynamicActivity) { shuttingDown }
             activityRunner = runner
             val poller = TaskPoller(
                 TaskPoller.Kind.ACTIVITY, engine.namespace, taskQueue, options.maxConcurrentActivities,

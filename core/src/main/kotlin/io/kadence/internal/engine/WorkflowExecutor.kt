@@ -178,8 +178,11 @@ public class WorkflowExecutor(
         info = WorkflowInfo(a.namespace, a.workflowId, runId, a.workflowType, a.taskQueue, a.attempt, a.headers)
         currentTime = time
         state.seedRandom(runId)
-        val input = if (definition.inputType == Unit::class.java || definition.inputType == Void.TYPE) Unit
-        else converter.decode(a.input ?: "null", definition.inputType)
+        val input = when (definition.inputType) {
+            Unit::class.java, Void.TYPE -> Unit
+            io.kadence.converter.EncodedValues::class.java -> io.kadence.converter.EncodedValues(a.input, converter)
+            else -> converter.decode(a.input ?: "null", definition.inputType)
+        }
         val scope = WorkflowScopeImpl(this)
         val coroutineScope = CoroutineScope(loop + Job() + WorkflowContextElement(this) + WorkflowThreadGuard(loop))
         val deferred = coroutineScope.async { definition.body(scope.withContext(this.coroutineContext), input).also { returned = Returned(it) } }
@@ -216,7 +219,10 @@ public class WorkflowExecutor(
 
     private fun complete(value: Any?) {
         val result = try {
-            Payloads.encode(converter, value, definition.outputType, "result of workflow '${info.workflowId}'")
+            // A dynamic workflow's result type is only known at run time: encode by the value's class.
+            val dynamic = definition.outputType == Any::class.java
+            if (dynamic && value == null) null
+            else Payloads.encode(converter, value, if (dynamic) value!!.javaClass else definition.outputType, "result of workflow '${info.workflowId}'")
         } catch (e: Exception) {
             taskFailure = e; return
         }

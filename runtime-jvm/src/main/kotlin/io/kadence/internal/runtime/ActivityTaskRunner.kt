@@ -39,6 +39,8 @@ internal class ActivityTaskRunner(
     private val taskQueue: String,
     private val activities: Map<String, ActivityBinding>,
     private val blockingContext: CoroutineContext,
+    /** Runs activity types with no binding here (see `Worker.registerDynamicActivity`). */
+    private val dynamic: (suspend (String, io.kadence.converter.EncodedValues) -> Any?)?,
     private val shuttingDown: () -> Boolean,
 ) {
     private val log = LoggerFactory.getLogger(ActivityTaskRunner::class.java)
@@ -49,7 +51,7 @@ internal class ActivityTaskRunner(
 
     suspend fun handle(lease: ActivityTaskLease) {
         val binding = activities[lease.activityType]
-        if (binding == null) {
+        if (binding == null && dynamic == null) {
             val failure = FailureInfo(
                 "activity type '${lease.activityType}' is not registered on worker $workerId (task queue '$taskQueue'); registered: ${activities.keys.sorted()}",
                 "ActivityTypeNotRegistered",
@@ -63,7 +65,7 @@ internal class ActivityTaskRunner(
             val result = try {
                 withContext(ctx + ActivityThreadBinding(ctx)) {
                     ctx.job = currentCoroutineContext().job
-                    invoke(binding, lease)
+                    if (binding != null) invoke(binding, lease) else dynamic!!(lease.activityType, io.kadence.converter.EncodedValues(lease.input, engine.converter))
                 }
             } catch (e: Throwable) {
                 if (e is Error && e !is OutOfMemoryError && e !is StackOverflowError && e !is AssertionError) throw e
@@ -71,7 +73,9 @@ internal class ActivityTaskRunner(
                 return
             }
             val encoded = try {
-                Payloads.encode(engine.converter, result, binding.signature.resultType, "result of activity '${lease.activityType}' (seq ${lease.seq}) of workflow '${lease.workflowId}'")
+                // A dynamic activity's result type is only known at run time: encode by the value's class.
+                val type = binding?.signature?.resultType ?: result?.javaClass ?: Unit::class.java
+                if (binding == null && result == null) null else Payloads.encode(engine.converter, result, type, "result of activity '${lease.activityType}' (seq ${lease.seq}) of workflow '${lease.workflowId}'")
             } catch (e: Exception) {
                 onFailure(lease, ctx, e)
                 return

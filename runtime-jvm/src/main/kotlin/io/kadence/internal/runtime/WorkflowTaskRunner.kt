@@ -24,14 +24,27 @@ internal class WorkflowTaskRunner(
     private val definitions: Map<String, WorkflowDefinition<Any?, Any?>>,
     private val cache: WorkflowCache,
     private val deadlockMillis: Long,
+    /** Runs workflow types with no definition here (see `Worker.registerDynamicWorkflow`). */
+    private val dynamic: (suspend io.kadence.workflow.WorkflowScope.(String, io.kadence.converter.EncodedValues) -> Any?)? = null,
 ) {
+    private val dynamicDefinitions = ConcurrentHashMap<String, WorkflowDefinition<Any?, Any?>>()
+
+    /** The definition for [type]: registered, or the dynamic handler bound to that type name. */
+    private fun definitionOf(type: String): WorkflowDefinition<Any?, Any?>? = definitions[type] ?: dynamic?.let { handler ->
+        dynamicDefinitions.computeIfAbsent(type) {
+            WorkflowDefinition(type, io.kadence.converter.EncodedValues::class.java, Any::class.java) { input ->
+                handler(type, input as io.kadence.converter.EncodedValues)
+            }
+        }
+    }
+
     private val log = LoggerFactory.getLogger(WorkflowTaskRunner::class.java)
     private val running = ConcurrentHashMap<Thread, Long>()
     private val blocked = ConcurrentHashMap.newKeySet<Thread>()
 
     fun handle(lease: WorkflowTaskLease) {
         val run = lease.run
-        val definition = definitions[run.workflowType]
+        val definition = definitionOf(run.workflowType)
         if (definition == null) {
             fail(lease, "workflow type '${run.workflowType}' is not registered on worker $workerId (task queue '$taskQueue'); " +
                 "registered: ${definitions.keys.sorted()}. The task is retried until a worker that has it polls this queue")
