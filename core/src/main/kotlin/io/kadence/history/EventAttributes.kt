@@ -248,6 +248,15 @@ public data class ChildWorkflowCancelRequested(override val seq: Long) : Command
 public fun CommandAttributes.closesRun(): Boolean =
     this is WorkflowCompleted || this is WorkflowFailed || this is WorkflowCanceled || this is WorkflowContinuedAsNew
 
+/**
+ * The first input of a run made by an operator's reset: its history up to [resetEventId] is a copy
+ * of run [baseRunId]'s; what follows is new.
+ */
+@Serializable @SerialName("WorkflowReset")
+public data class WorkflowReset(val baseRunId: String, val resetEventId: Long, val reason: String) : EventAttributes() {
+    override fun describe(): String = "WorkflowReset from run $baseRunId at event $resetEventId: $reason"
+}
+
 /** Written by an operator's terminate; the run closes without running any more workflow code. */
 @Serializable @SerialName("WorkflowTerminated")
 public data class WorkflowTerminated(val reason: String?) : EventAttributes() {

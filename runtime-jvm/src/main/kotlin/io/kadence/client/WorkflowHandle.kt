@@ -188,6 +188,19 @@ public class WorkflowHandle<O> internal constructor(
         io { engine.atClientTime { now -> engine.store.terminate(engine.namespace, workflowId, runId, reason, now) } }
     }
 
+    /**
+     * Operator action: starts a new run of this workflow whose history is this run's up to the
+     * workflow task boundary [eventId] (a `WorkflowTaskCompleted` event id), then continues from
+     * there with the code deployed now. Signals this run received after that point are delivered
+     * again; the workflow's open run is terminated. The reset is recorded in the new run
+     * (`WorkflowReset` with [reason]). Returns a handle on the new run.
+     */
+    public suspend fun reset(eventId: Long, reason: String): WorkflowHandle<O> {
+        if (reason.isBlank()) throw io.kadence.failure.InvalidArgumentException("a reset needs a reason")
+        val newRunId = io { engine.atClientTime { now -> engine.store.resetRun(engine.namespace, workflowId, runId, eventId, reason, now) } }
+        return WorkflowHandle(engine, workflowId, newRunId, resultType)
+    }
+
     private companion object {
         const val HISTORY_PAGE = 1000
     }

@@ -177,7 +177,9 @@ public class WorkflowExecutor(
     private fun start(a: WorkflowStarted, time: Long) {
         info = WorkflowInfo(a.namespace, a.workflowId, runId, a.workflowType, a.taskQueue, a.attempt, a.headers)
         currentTime = time
-        state.seedRandom(runId)
+        // The recorded run id: a run made by reset replays its copied prefix with the random values of
+        // the run it was copied from (for every other run the two ids are the same).
+        state.seedRandom(a.runId ?: runId)
         val input = when (definition.inputType) {
             Unit::class.java, Void.TYPE -> Unit
             io.kadence.converter.EncodedValues::class.java -> io.kadence.converter.EncodedValues(a.input, converter)

@@ -50,6 +50,13 @@ public interface HistoryStore : AutoCloseable {
     /** Closes the run at once with a `WorkflowTerminated` event; its tasks and timers are dropped. */
     public fun terminate(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)
 
+    /**
+     * Operator reset: a new run of the workflow whose history starts as a copy of run [runId]'s up to
+     * the workflow task boundary [eventId], followed by a `WorkflowReset` input and the signals the
+     * old run received after that point. The workflow's open run is terminated. Returns the new run id.
+     */
+    public fun resetRun(namespace: String, workflowId: String, runId: String?, eventId: Long, reason: String, now: Long): String
+
     /** Runs in [namespace], newest first, optionally filtered. */
     public fun listRuns(namespace: String, status: RunStatus?, workflowType: String?, limit: Int): List<RunRecord>
 

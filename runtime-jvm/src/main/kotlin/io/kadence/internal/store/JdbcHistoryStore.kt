@@ -16,6 +16,9 @@ import io.kadence.history.ChildWorkflowStartFailed
 import io.kadence.history.ChildWorkflowClosed
 import io.kadence.history.ChildWorkflowCancelRequested
 import io.kadence.history.EventAttributes
+import io.kadence.history.closesRun
+import io.kadence.history.WorkflowTaskCompleted
+import io.kadence.history.WorkflowReset
 import io.kadence.failure.Failures
 import io.kadence.history.FailureInfo
 import io.kadence.history.HistoryCodec
@@ -255,6 +258,73 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val reason = "history limit: the next workflow task would bring the history of workflow '${run[WorkflowExecutions.workflowId]}' " +
             "to $wouldReach events, over the limit of $limit; use continue-as-new to start a fresh history before that"
         closeByEngine(run, WorkflowTerminated(reason), RunStatus.TERMINATED, FailureInfo(reason, "HistoryLimitExceeded", FailureInfo.KIND_TERMINATED), now, hints)
+    }
+
+    override fun resetRun(namespace: String, workflowId: String, runId: String?, eventId: Long, reason: String, now: Long): String = write { hints ->
+        val baseRunId = resolveRunId(namespace, workflowId, runId) ?: throw WorkflowNotFoundException(workflowId, runId)
+        val history = HistoryEvents.selectAll().where { HistoryEvents.runId eq baseRunId }.orderBy(HistoryEvents.eventId)
+            .map { HistoryEvent(it[HistoryEvents.eventId], it[HistoryEvents.eventTime], HistoryCodec.decodeAttributes(it[HistoryEvents.body])) }
+        if (history.getOrNull((eventId - 1).toInt())?.attributes !is WorkflowTaskCompleted) {
+            val boundaries = history.filter { it.attributes is WorkflowTaskCompleted }.map { it.eventId }
+            throw io.kadence.failure.InvalidArgumentException(
+                "cannot reset workflow '$workflowId' (run $baseRunId) to event $eventId: a reset point must be a WorkflowTaskCompleted " +
+                    "event of the run; its are $boundaries",
+            )
+        }
+        // The workflow's open run (this one or a later one) gives way to the reset run.
+        val current = resolveRunId(namespace, workflowId, null)
+        current?.let(::lockOpenRun)?.let { open ->
+            val why = "reset to event $eventId of run $baseRunId: $reason"
+            closeByEngine(open, WorkflowTerminated(why), RunStatus.TERMINATED, FailureInfo(why, "Terminated", FailureInfo.KIND_TERMINATED), now, hints)
+        }
+        // The new run starts where the task at the boundary left the run: the boundary and the commands it produced.
+        var end = eventId.toInt()
+        while (end < history.size && history[end].attributes is io.kadence.history.CommandAttributes) end++
+        val prefix = history.take(end)
+        if ((prefix.last().attributes as? io.kadence.history.CommandAttributes)?.closesRun() == true) {
+            throw io.kadence.failure.InvalidArgumentException(
+                "cannot reset workflow '$workflowId' (run $baseRunId) to event $eventId: that task closed the run; reset to an earlier boundary",
+            )
+        }
+        val started = prefix.first().attributes as WorkflowStarted
+        val newRunId = java.util.UUID.randomUUID().toString()
+        CurrentRuns.update({ (CurrentRuns.namespace eq namespace) and (CurrentRuns.workflowId eq workflowId) }) { it[CurrentRuns.runId] = newRunId }
+        WorkflowExecutions.insert {
+            it[WorkflowExecutions.runId] = newRunId
+            it[WorkflowExecutions.namespace] = namespace
+            it[WorkflowExecutions.workflowId] = workflowId
+            it[workflowType] = started.workflowType
+            it[taskQueue] = started.taskQueue
+            it[status] = RunStatus.RUNNING.name
+            it[nextEventId] = prefix.size + 1L
+            it[startTime] = now
+            it[taskFailureCount] = 0
+        }
+        appendEvents(newRunId, prefix)
+        // What the prefix left pending is pending again in the new run.
+        val newRun = toRunRecord(runRow(newRunId)!!)
+        val closedActivities = prefix.mapNotNull {
+            when (val a = it.attributes) { is ActivityCompleted -> a.seq; is ActivityFailed -> a.seq; is ActivityCanceled -> a.seq; else -> null }
+        }.toSet()
+        val closedTimers = prefix.mapNotNull { when (val a = it.attributes) { is TimerFired -> a.seq; is TimerCanceled -> a.seq; else -> null } }.toSet()
+        for (e in prefix) {
+            when (val a = e.attributes) {
+                is ActivityScheduled -> if (a.seq !in closedActivities) scheduleActivity(newRun, a, now, hints)
+                is TimerStarted -> if (a.seq !in closedTimers) {
+                    Timers.insert { it[Timers.runId] = newRunId; it[seq] = a.seq; it[fireAt] = a.fireAtMillis }
+                    hints.timer(a.fireAtMillis)
+                }
+                else -> {}
+            }
+        }
+        insertInbox(newRunId, WorkflowReset(baseRunId, eventId, reason), now)
+        history.drop(prefix.size).forEach { e -> (e.attributes as? WorkflowSignaled)?.let { insertInbox(newRunId, it, now) } }
+        insertWorkflowTask(newRunId, namespace, started.taskQueue, now, now, 0, hints)
+        runDeadline(started, now)?.let { at ->
+            Timers.insert { it[Timers.runId] = newRunId; it[seq] = RUN_TIMEOUT_SEQ; it[fireAt] = at }
+            hints.timer(at)
+        }
+        newRunId
     }
 
     /** The `WorkflowStarted` event of run [runId]. */
