@@ -56,11 +56,16 @@ public class KadenceContext(public val headers: Map<String, String>) : AbstractC
             values.entries.associate { (k, v) -> k.name to (k as ContextKey<Any?>).encode(v) }
 
         /**
-         * The value of [key] for the activity running on this thread (Java and blocking code), or null.
-         * In workflow code use `contextValue(key)`.
+         * The value of [key] for the workflow run or activity executing on this thread (Java and blocking
+         * code), or null. In a workflow this is the run's value; values added by `withContextValues`
+         * live in the coroutine context, which Kotlin code reads with `contextValue(key)`.
          */
         @JvmStatic
-        public fun <T> current(key: ContextKey<T>): T? = key.decode(ActivityContext.current().info.headers)
+        @OptIn(io.kadence.internal.InternalKadenceApi::class)
+        public fun <T> current(key: ContextKey<T>): T? {
+            io.kadence.internal.engine.WorkflowExecutor.currentOnThread()?.let { return key.decode(it.info.headers) }
+            return key.decode(ActivityContext.current().info.headers)
+        }
 
         /**
          * An executor that runs each task with the calling activity's context bound, so threads an

@@ -59,7 +59,7 @@ public object WorkflowReplayer {
             throw InvalidArgumentException("history is of workflow type '${started.workflowType}', not '${definition.name}'")
         }
         @Suppress("UNCHECKED_CAST")
-        WorkflowExecutor(definition as WorkflowDefinition<Any?, Any?>, dataConverter, runId ?: started.runId ?: DEFAULT_RUN_ID).replay(history)
+        WorkflowExecutor(definition as WorkflowDefinition<Any?, Any?>, dataConverter, runId ?: started.runId ?: DEFAULT_RUN_ID, seedRunId = runId).replay(history)
     }
 
     /** Replays a history exported as JSON by `HistoryCodec.exportHistory`; see [replay]. */

@@ -57,7 +57,7 @@ val TenantChild = workflow<Int, String>("TenantChild") { round ->
 /** Reads the tenant everywhere it should travel. */
 val TenantTour = workflow<Unit, List<String>>("TenantTour") {
     listOf(
-        "workflow:${contextValue(Tenant)}:${contextValue(TraceKey)?.id}",
+        "workflow:${contextValue(Tenant)}:${contextValue(TraceKey)?.id}:${KadenceContext.current(Tenant)}",
         "blocking:${activity(TenantEcho::blockingTenant, echoOptions)}",
         "suspend:${activity(TenantEcho::suspendTenant, echoOptions)}",
         withContextValues(Tenant to "override") { "overridden:${activity(TenantEcho::suspendTenant, echoOptions)}" },
@@ -80,7 +80,7 @@ class ContextPropagationTest {
                 kadence.client.start(TenantTour, Unit) { id = "tour"; taskQueue = "ctx"; context(TraceKey, Trace("t-1", true)) }
             }
             assertEquals(
-                listOf("workflow:acme:t-1", "blocking:acme/acme", "suspend:acme", "overridden:override", "after:acme", "child:acme"),
+                listOf("workflow:acme:t-1:acme", "blocking:acme/acme", "suspend:acme", "overridden:override", "after:acme", "child:acme"),
                 h.result(30.seconds),
             )
             val scheduled = h.history().toList().map { it.attributes }.filterIsInstance<ActivityScheduled>()

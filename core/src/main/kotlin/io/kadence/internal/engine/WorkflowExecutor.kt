@@ -45,6 +45,8 @@ public class WorkflowExecutor(
     private val definition: WorkflowDefinition<Any?, Any?>,
     internal val converter: DataConverter,
     public val runId: String,
+    /** Seeds the run's random source instead of the recorded run id (a replay that asks for another run's values). */
+    private val seedRunId: String? = null,
 ) {
     internal val commands = CommandRecorder(this)
     internal val state = WorkflowState(this)
@@ -77,6 +79,24 @@ public class WorkflowExecutor(
     public var isClosed: Boolean = false
         private set
 
+    /** Drives the loop on this thread, with this executor as the thread's current run (for static accessors). */
+    private inline fun <T> owning(crossinline block: () -> T): T = loop.owned {
+        val previous = onThread.get()
+        onThread.set(this)
+        try {
+            block()
+        } finally {
+            onThread.set(previous)
+        }
+    }
+
+    internal companion object {
+        private val onThread = ThreadLocal<WorkflowExecutor?>()
+
+        /** The run whose workflow code this thread is executing, or null. */
+        fun currentOnThread(): WorkflowExecutor? = onThread.get()
+    }
+
     private var replayEvents: List<HistoryEvent>? = null
     private var replayCursor = 0
 
@@ -88,7 +108,7 @@ public class WorkflowExecutor(
         replayEvents?.getOrNull(replayCursor + 1 + commands.pendingCount)?.attributes as? CommandAttributes
 
     /** Re-executes recorded [events] (which must continue this executor's history). */
-    public fun replay(events: List<HistoryEvent>): Unit = loop.owned {
+    public fun replay(events: List<HistoryEvent>): Unit = owning {
         for (e in events) (e.attributes as? io.kadence.history.MarkerRecorded)?.let { state.markers.remember(it) }
         isReplaying = true
         replayEvents = events
@@ -126,7 +146,7 @@ public class WorkflowExecutor(
      * append: the inputs, the task boundary, then the commands produced. Throws when the task
      * fails (the executor must then be discarded).
      */
-    public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): List<HistoryEvent> = loop.owned {
+    public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): List<HistoryEvent> = owning {
         val out = ArrayList<HistoryEvent>(inputs.size + 4)
         val updateRequests = ArrayList<io.kadence.history.UpdateRequested>()
         rejectedUpdates.clear()
@@ -179,7 +199,7 @@ public class WorkflowExecutor(
         currentTime = time
         // The recorded run id: a run made by reset replays its copied prefix with the random values of
         // the run it was copied from (for every other run the two ids are the same).
-        state.seedRandom(a.runId ?: runId)
+        state.seedRandom(seedRunId ?: a.runId ?: runId)
         val input = when (definition.inputType) {
             Unit::class.java, Void.TYPE -> Unit
             io.kadence.converter.EncodedValues::class.java -> io.kadence.converter.EncodedValues(a.input, converter)
