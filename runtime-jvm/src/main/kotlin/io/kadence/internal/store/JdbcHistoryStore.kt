@@ -289,17 +289,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val started = prefix.first().attributes as WorkflowStarted
         val newRunId = java.util.UUID.randomUUID().toString()
         CurrentRuns.update({ (CurrentRuns.namespace eq namespace) and (CurrentRuns.workflowId eq workflowId) }) { it[CurrentRuns.runId] = newRunId }
-        WorkflowExecutions.insert {
-            it[WorkflowExecutions.runId] = newRunId
-            it[WorkflowExecutions.namespace] = namespace
-            it[WorkflowExecutions.workflowId] = workflowId
-            it[workflowType] = started.workflowType
-            it[taskQueue] = started.taskQueue
-            it[status] = RunStatus.RUNNING.name
-            it[nextEventId] = prefix.size + 1L
-            it[startTime] = now
-            it[taskFailureCount] = 0
-        }
+        insertRunRow(namespace, workflowId, newRunId, started, null, prefix.size + 1L, now)
         appendEvents(newRunId, prefix)
         // What the prefix left pending is pending again in the new run.
         val newRun = toRunRecord(runRow(newRunId)!!)
@@ -320,10 +310,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         insertInbox(newRunId, WorkflowReset(baseRunId, eventId, reason), now)
         history.drop(prefix.size).forEach { e -> (e.attributes as? WorkflowSignaled)?.let { insertInbox(newRunId, it, now) } }
         insertWorkflowTask(newRunId, namespace, started.taskQueue, now, now, 0, hints)
-        runDeadline(started, now)?.let { at ->
-            Timers.insert { it[Timers.runId] = newRunId; it[seq] = RUN_TIMEOUT_SEQ; it[fireAt] = at }
-            hints.timer(at)
-        }
+        insertRunDeadline(newRunId, started, now, hints)
         newRunId
     }
 
@@ -460,6 +447,14 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     /** Inserts a new run: its row, `WorkflowStarted` as event 1, its first workflow task and its deadline timer. */
     private fun createRun(namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, now: Long, hints: Hints) {
+        insertRunRow(namespace, workflowId, runId, started, requestId, 2, now)
+        appendEvents(runId, listOf(HistoryEvent(1, now, started)))
+        insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints)
+        insertRunDeadline(runId, started, now, hints)
+    }
+
+    /** The row of a new open run whose history will continue at [nextEvent]. */
+    private fun insertRunRow(namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, nextEvent: Long, now: Long) {
         WorkflowExecutions.insert {
             it[WorkflowExecutions.runId] = runId
             it[WorkflowExecutions.namespace] = namespace
@@ -467,21 +462,22 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[workflowType] = started.workflowType
             it[taskQueue] = started.taskQueue
             it[status] = RunStatus.RUNNING.name
-            it[nextEventId] = 2
+            it[nextEventId] = nextEvent
             it[startTime] = now
             it[taskFailureCount] = 0
             it[WorkflowExecutions.requestId] = requestId
         }
-        appendEvents(runId, listOf(HistoryEvent(1, now, started)))
-        insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints)
-        runDeadline(started, now)?.let { at ->
-            Timers.insert {
-                it[Timers.runId] = runId
-                it[seq] = RUN_TIMEOUT_SEQ
-                it[fireAt] = at
-            }
-            hints.timer(at)
+    }
+
+    /** The timer that closes the run when its run or execution timeout passes, if it has one. */
+    private fun insertRunDeadline(runId: String, started: WorkflowStarted, now: Long, hints: Hints) {
+        val at = runDeadline(started, now) ?: return
+        Timers.insert {
+            it[Timers.runId] = runId
+            it[seq] = RUN_TIMEOUT_SEQ
+            it[fireAt] = at
         }
+        hints.timer(at)
     }
 
     /**
