@@ -134,7 +134,7 @@ public class WorkflowHandle<O> internal constructor(
      */
     public suspend fun query(name: String, args: List<Any?>, argTypes: List<Type>, resultType: Type): Any? {
         val r = run()
-        val definition = engine.definitions[r.workflowType] ?: throw io.kadence.failure.QueryFailedException(
+        val definition = engine.definitionOf(r.workflowType) ?: throw io.kadence.failure.QueryFailedException(
             r.workflowId, name,
             "no worker of this Kadence instance registers workflow type '${r.workflowType}'; query from a process that has its code",
         )

@@ -114,6 +114,7 @@ public class Worker internal constructor(
             )
             workflowPoller = poller
             workflowRunner = runner
+            if (dynamicWorkflow != null) engine.dynamicDefinitions += runner::definitionOf
             engine.register(poller)
             if (options.eagerDispatch) engine.registerWorkflowRunner(runner, poller)
             poller.start(scope)

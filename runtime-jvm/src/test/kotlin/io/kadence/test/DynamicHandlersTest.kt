@@ -1,6 +1,8 @@
 package io.kadence.test
 
 import io.kadence.activity.ActivityOptions
+import io.kadence.client.query
+import io.kadence.workflow.onQuery
 import io.kadence.history.ActivityScheduled
 import io.kadence.history.WorkflowStarted
 import io.kadence.workflow.WorkflowDefinition
@@ -23,6 +25,7 @@ class DynamicHandlersTest {
             kadence.worker("dynamic", TestStores.workerOptions()) {
                 registerDynamicWorkflow { type, input ->
                     val item = input.value<String>()
+                    onQuery("item") { item }
                     val shouted = activity<String>("shout", item, options = ActivityOptions(startToClose = 10.seconds))
                     "$type got $item, activity said $shouted"
                 }
@@ -30,6 +33,8 @@ class DynamicHandlersTest {
             }.start()
             val h = kadence.client.start(OrderByName, "coffee") { id = "dyn"; taskQueue = "dynamic" }
             assertEquals("OrderByName got coffee, activity said shout(1): COFFEE", h.result(30.seconds))
+            // Queries replay the run through the same handler.
+            assertEquals("coffee", h.query<String>("item"))
             val events = h.history().toList().map { it.attributes }
             assertEquals("OrderByName", (events.first() as WorkflowStarted).workflowType)
             assertEquals("shout", events.filterIsInstance<ActivityScheduled>().single().activityType)

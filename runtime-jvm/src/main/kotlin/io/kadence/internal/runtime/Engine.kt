@@ -70,6 +70,13 @@ internal class Engine(
     /** Workflow definitions registered by this instance's workers, by type name (for queries). */
     val definitions = ConcurrentHashMap<String, io.kadence.workflow.WorkflowDefinition<Any?, Any?>>()
 
+    /** Workers' dynamic workflow handlers, bound to a type name on demand (for queries). */
+    val dynamicDefinitions = CopyOnWriteArrayList<(String) -> io.kadence.workflow.WorkflowDefinition<Any?, Any?>?>()
+
+    /** The definition of workflow type [type] known to this instance: registered, or a worker's dynamic handler. */
+    fun definitionOf(type: String): io.kadence.workflow.WorkflowDefinition<Any?, Any?>? =
+        definitions[type] ?: dynamicDefinitions.firstNotNullOfOrNull { it(type) }
+
     /** Workflow workers of this instance, for the fused activity-completion path. */
     private val workflowRunners = CopyOnWriteArrayList<Pair<WorkflowTaskRunner, TaskPoller<*>>>()
 

@@ -30,7 +30,7 @@ internal class WorkflowTaskRunner(
     private val dynamicDefinitions = ConcurrentHashMap<String, WorkflowDefinition<Any?, Any?>>()
 
     /** The definition for [type]: registered, or the dynamic handler bound to that type name. */
-    private fun definitionOf(type: String): WorkflowDefinition<Any?, Any?>? = definitions[type] ?: dynamic?.let { handler ->
+    fun definitionOf(type: String): WorkflowDefinition<Any?, Any?>? = definitions[type] ?: dynamic?.let { handler ->
         dynamicDefinitions.computeIfAbsent(type) {
             WorkflowDefinition(type, io.kadence.converter.EncodedValues::class.java, Any::class.java) { input ->
                 handler(type, input as io.kadence.converter.EncodedValues)
