@@ -163,6 +163,24 @@ public data class MarkerRecorded(override val seq: Long, val kind: String, val n
     override fun describe(): String = "MarkerRecorded $kind '$name' (seq $seq)"
 }
 
+/**
+ * A local activity ran inside the workflow worker during the task that records this: its result,
+ * or its [failure] after the attempts it made in process. [backoffMillis] set means the failure is
+ * retried after a durable timer of that length (the back-off was too long to wait in the task).
+ * Replay takes the outcome from here and never runs the activity again.
+ */
+@Serializable @SerialName("LocalActivityRecorded")
+public data class LocalActivityRecorded(
+    override val seq: Long,
+    val activityType: String,
+    val result: String?,
+    val failure: FailureInfo? = null,
+    val attempt: Int = 1,
+    val backoffMillis: Long? = null,
+) : CommandAttributes() {
+    override fun describe(): String = "LocalActivityRecorded '$activityType' (seq $seq)"
+}
+
 @Serializable @SerialName("WorkflowCompleted")
 public data class WorkflowCompleted(val result: String?) : CommandAttributes() {
     override val seq: Long get() = 0

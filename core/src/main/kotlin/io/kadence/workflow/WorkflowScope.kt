@@ -135,6 +135,23 @@ public interface WorkflowScope : CoroutineScope {
     public fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T
 
     /**
+     * A typed stub for the activity interface [iface] whose calls run as *local* activities: in this
+     * worker, inside the workflow task, recording only the outcome (see [io.kadence.activity.LocalActivityOptions]).
+     * The implementation must be registered on the worker that runs this workflow. A final failure
+     * arrives as [io.kadence.failure.ActivityFailure].
+     */
+    public fun <T : Any> localActivities(iface: Class<T>, options: io.kadence.activity.LocalActivityOptions): T
+
+    /** Calls the activity named [name] as a local activity; see [localActivities] and [executeActivity]. */
+    public suspend fun executeLocalActivity(
+        name: String,
+        args: List<Any?>,
+        argTypes: List<Type>,
+        resultType: Type,
+        options: io.kadence.activity.LocalActivityOptions,
+    ): Any?
+
+    /**
      * Calls the activity named [name] with [args] (encoded with their declared [argTypes]) and
      * decodes its result as [resultType]. For dynamic cases; prefer typed stubs.
      */
@@ -188,6 +205,17 @@ public inline fun <reified T> WorkflowScope.sideEffect(noinline block: () -> T):
 /** A typed stub for the activity interface [T]; see [WorkflowScope.activities]. */
 public inline fun <reified T : Any> WorkflowScope.activities(options: ActivityOptions): T =
     activities(T::class.java, options)
+
+/** A typed stub whose calls run as local activities; see [WorkflowScope.localActivities]. */
+public inline fun <reified T : Any> WorkflowScope.localActivities(options: io.kadence.activity.LocalActivityOptions): T =
+    localActivities(T::class.java, options)
+
+/** Calls the activity named [name] as a local activity, with arguments typed by their runtime classes. */
+@OptIn(ExperimentalStdlibApi::class)
+public suspend inline fun <reified R> WorkflowScope.localActivity(name: String, vararg args: Any?, options: io.kadence.activity.LocalActivityOptions): R {
+    val resultType = kotlin.reflect.typeOf<R>().javaType
+    return executeLocalActivity(name, args.toList(), args.map { it?.javaClass ?: String::class.java }, resultType, options) as R
+}
 
 /** Calls the activity named [name] by name, with arguments typed by their runtime classes. */
 @OptIn(ExperimentalStdlibApi::class)

@@ -5,6 +5,8 @@ import io.kadence.failure.InvalidArgumentException
 import io.kadence.workflow.WorkflowScope
 import io.kadence.internal.engine.ActivityMethods
 import io.kadence.internal.runtime.ActivityBinding
+import io.kadence.internal.runtime.ActivityInvoker
+import io.kadence.internal.runtime.LocalActivityRunner
 import io.kadence.internal.runtime.ActivityTaskRunner
 import io.kadence.internal.runtime.Engine
 import io.kadence.internal.runtime.TaskPoller
@@ -102,9 +104,13 @@ public class Worker internal constructor(
         check(!started) { "worker already started" }
         options.validate()
         started = true
+        val invoker = if (activities.isNotEmpty() || dynamicActivity != null) {
+            ActivityInvoker(engine.converter, activities.toMap(), activityThreads.asCoroutineDispatcher(), dynamicActivity)
+        } else null
         if (workflows.isNotEmpty() || dynamicWorkflow != null) {
             val runner = WorkflowTaskRunner(engine, workerId, taskQueue, workflows.toMap(), WorkflowCache(options.workflowCacheSize),
-                options.deadlockDetectionTimeout.inWholeMilliseconds, dynamicWorkflow)
+                options.deadlockDetectionTimeout.inWholeMilliseconds, dynamicWorkflow,
+                LocalActivityRunner(engine, workerId, invoker), options.workflowTaskTimeout.inWholeMilliseconds)
             val poller = TaskPoller(
                 TaskPoller.Kind.WORKFLOW, engine.namespace, taskQueue, options.maxConcurrentWorkflowTasks,
                 workflowThreads.asCoroutineDispatcher(), options.maxPollInterval.inWholeMilliseconds,
@@ -125,8 +131,8 @@ public class Worker internal constructor(
                 }
             }
         }
-        if (activities.isNotEmpty() || dynamicActivity != null) {
-            val runner = ActivityTaskRunner(engine, workerId, taskQueue, activities.toMap(), activityThreads.asCoroutineDispatcher(), dynamicActivity) { shuttingDown }
+        if (invoker != null) {
+            val runner = ActivityTaskRunner(engine, workerId, taskQueue, invoker) { shuttingDown }
             activityRunner = runner
             val poller = TaskPoller(
                 TaskPoller.Kind.ACTIVITY, engine.namespace, taskQueue, options.maxConcurrentActivities,

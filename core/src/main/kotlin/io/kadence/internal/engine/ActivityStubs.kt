@@ -1,9 +1,7 @@
 package io.kadence.internal.engine
 
-import io.kadence.activity.ActivityOptions
 import io.kadence.failure.InvalidArgumentException
 import io.kadence.internal.InternalKadenceApi
-import io.kadence.workflow.WorkflowScope
 import java.lang.reflect.Method
 import java.lang.reflect.ParameterizedType
 import java.lang.reflect.Proxy
@@ -14,7 +12,8 @@ import kotlin.coroutines.intrinsics.startCoroutineUninterceptedOrReturn
 
 /** Typed activity stubs: a dynamic proxy whose suspend methods schedule activities. */
 internal object ActivityStubs {
-    fun <T : Any> create(iface: Class<T>, options: ActivityOptions, scope: WorkflowScope): T {
+    /** A stub whose methods call [call] with the activity's name, arguments and declared types. */
+    fun <T : Any> create(iface: Class<T>, call: suspend (name: String, args: List<Any?>, argTypes: List<Type>, resultType: Type) -> Any?): T {
         if (!iface.isInterface) throw InvalidArgumentException("activities(${iface.name}): activity stubs are made from interfaces; ${iface.name} is a class")
         val proxy = Proxy.newProxyInstance(iface.classLoader, arrayOf(iface)) { self, method, args ->
             when {
@@ -24,13 +23,13 @@ internal object ActivityStubs {
                     "equals" -> self === args?.get(0)
                     else -> throw UnsupportedOperationException(method.name)
                 }
-                else -> invoke(iface, method, args ?: emptyArray(), options, scope)
+                else -> invoke(iface, method, args ?: emptyArray(), call)
             }
         }
         return iface.cast(proxy)
     }
 
-    private fun invoke(iface: Class<*>, method: Method, args: Array<Any?>, options: ActivityOptions, scope: WorkflowScope): Any? {
+    private fun invoke(iface: Class<*>, method: Method, args: Array<Any?>, call: suspend (String, List<Any?>, List<Type>, Type) -> Any?): Any? {
         val signature = ActivityMethods.signature(method)
             ?: throw InvalidArgumentException(
                 "activity method ${iface.simpleName}.${method.name} is not a suspend function: from Kotlin workflow code, " +
@@ -39,10 +38,8 @@ internal object ActivityStubs {
         @Suppress("UNCHECKED_CAST")
         val continuation = args.last() as Continuation<Any?>
         val callArgs = args.copyOfRange(0, args.size - 1).toList()
-        val call: suspend () -> Any? = {
-            scope.executeActivity(signature.name, callArgs, signature.parameterTypes, signature.resultType, options)
-        }
-        return call.startCoroutineUninterceptedOrReturn(continuation)
+        val invocation: suspend () -> Any? = { call(signature.name, callArgs, signature.parameterTypes, signature.resultType) }
+        return invocation.startCoroutineUninterceptedOrReturn(continuation)
     }
 }
 

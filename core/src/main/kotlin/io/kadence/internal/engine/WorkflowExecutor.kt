@@ -52,6 +52,7 @@ public class WorkflowExecutor(
     internal val state = WorkflowState(this)
     internal val loop = WorkflowLoop(state)
     internal val updates = UpdateHandlers(this)
+    internal val locals = LocalActivities(this)
 
     /** Update requests this task rejected (update id → failure); they leave no trace in history. */
     public val rejectedUpdates: MutableMap<String, io.kadence.history.FailureInfo> = LinkedHashMap()
@@ -118,7 +119,12 @@ public class WorkflowExecutor(
                 if (e.eventId != nextEventId) throw IllegalStateException("history of run $runId is not contiguous: expected event $nextEventId, got ${e.eventId}")
                 nextEventId++
                 val a = e.attributes
-                if (a is CommandAttributes) {
+                if (a is io.kadence.history.LocalActivityRecorded) {
+                    // Recorded when its outcome came, so it resolves the waiting call here, like an input.
+                    commands.expectNoneUnmatched(e)
+                    locals.resolve(a, replaying = true)
+                    drain()
+                } else if (a is CommandAttributes) {
                     commands.match(e)
                     if (a.closesRun()) isClosed = true
                 } else {
@@ -146,7 +152,7 @@ public class WorkflowExecutor(
      * append: the inputs, the task boundary, then the commands produced. Throws when the task
      * fails (the executor must then be discarded).
      */
-    public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): List<HistoryEvent> = owning {
+    public fun runTask(inputs: List<EventAttributes>, time: Long, workerId: String): MutableList<HistoryEvent> = owning {
         val out = ArrayList<HistoryEvent>(inputs.size + 4)
         val updateRequests = ArrayList<io.kadence.history.UpdateRequested>()
         rejectedUpdates.clear()
@@ -169,6 +175,27 @@ public class WorkflowExecutor(
             val accepted = io.kadence.history.WorkflowUpdateAccepted(request.updateId, request.name, request.input)
             out += HistoryEvent(nextEventId++, time, accepted)
             updates.start(accepted)
+            drain()
+            collectCommands(out, time)
+        }
+        out
+    }
+
+    /**
+     * Local activities the code called and the worker has not run yet; each is handed out once.
+     * After [runTask] (and after each [resolveLocalActivity]) the worker runs these and reports
+     * every outcome before it commits the task.
+     */
+    public fun takeLocalActivities(): List<LocalActivityRequest> = locals.take()
+
+    /**
+     * Records the [outcome] of a local activity taken with [takeLocalActivities], resumes its caller
+     * and runs the code until it is idle again. Returns the events to append after those the task
+     * produced so far (none when the caller was canceled meanwhile).
+     */
+    public fun resolveLocalActivity(outcome: io.kadence.history.LocalActivityRecorded, time: Long): List<HistoryEvent> = owning {
+        val out = ArrayList<HistoryEvent>(4)
+        if (!isClosed && locals.resolve(outcome, replaying = false)) {
             drain()
             collectCommands(out, time)
         }

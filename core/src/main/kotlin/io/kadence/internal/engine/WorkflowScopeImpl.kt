@@ -103,7 +103,39 @@ internal class WorkflowScopeImpl(
 
     override fun version(changeId: String, min: Int, max: Int): Int = executor.state.markers.version(changeId, min, max)
 
-    override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T = ActivityStubs.create(iface, options, this)
+    override fun <T : Any> activities(iface: Class<T>, options: ActivityOptions): T =
+        ActivityStubs.create(iface) { name, args, argTypes, resultType -> executeActivity(name, args, argTypes, resultType, options) }
+
+    override fun <T : Any> localActivities(iface: Class<T>, options: io.kadence.activity.LocalActivityOptions): T =
+        ActivityStubs.create(iface) { name, args, argTypes, resultType -> executeLocalActivity(name, args, argTypes, resultType, options) }
+
+    override suspend fun executeLocalActivity(
+        name: String,
+        args: List<Any?>,
+        argTypes: List<Type>,
+        resultType: Type,
+        options: io.kadence.activity.LocalActivityOptions,
+    ): Any? {
+        val converter = executor.converter
+        val input = Payloads.encodeArgs(converter, args, argTypes, "input of local activity '$name' in workflow '${info.workflowId}'")
+        val headers = currentHeaders(kotlin.coroutines.coroutineContext)
+        val scheduledAt = executor.currentTime
+        var attempt = 1
+        while (true) {
+            val request = LocalActivityRequest(executor.state.nextSeq(), name, input, options, attempt, scheduledAt, info, headers)
+            val outcome = executor.locals.execute(request)
+            val failure = outcome.failure
+            if (failure == null) {
+                if (resultType == Void.TYPE || resultType == Unit::class.java) return Unit
+                return converter.decode(outcome.result ?: "null", resultType)
+            }
+            // A back-off too long to wait inside a workflow task is a durable timer; the next attempt runs after it.
+            val backoff = outcome.backoffMillis
+                ?: throw io.kadence.failure.ActivityFailure(name, outcome.seq, outcome.attempt, io.kadence.failure.Failures.fromInfo(failure))
+            executor.state.sleep(backoff)
+            attempt = outcome.attempt + 1
+        }
+    }
 
     override suspend fun executeActivity(
         name: String,

@@ -95,6 +95,12 @@ public interface HistoryStore : AutoCloseable {
         rejectedUpdates: Map<String, FailureInfo> = emptyMap(),
     ): Boolean
 
+    /**
+     * Keeps [lease] for [leaseMillis] more (a task running local activities outlives its lease
+     * otherwise). False when the lease is no longer held: it expired and another worker took the task.
+     */
+    public fun extendWorkflowTaskLease(lease: WorkflowTaskLease, leaseMillis: Long): Boolean
+
     /** Records a failed workflow task on the run and makes the task visible again at [retryAt]. */
     public fun failWorkflowTask(lease: WorkflowTaskLease, failure: String, retryAt: Long)
 

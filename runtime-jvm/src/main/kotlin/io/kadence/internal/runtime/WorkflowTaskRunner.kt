@@ -26,6 +26,10 @@ internal class WorkflowTaskRunner(
     private val deadlockMillis: Long,
     /** Runs workflow types with no definition here (see `Worker.registerDynamicWorkflow`). */
     private val dynamic: (suspend io.kadence.workflow.WorkflowScope.(String, io.kadence.converter.EncodedValues) -> Any?)? = null,
+    /** Runs the local activities tasks ask for. */
+    private val locals: LocalActivityRunner = LocalActivityRunner(engine, workerId, null),
+    /** How long a workflow task lease lasts; a task running local activities extends it. */
+    private val leaseMillis: Long = 10_000,
 ) {
     private val dynamicDefinitions = ConcurrentHashMap<String, WorkflowDefinition<Any?, Any?>>()
 
@@ -58,8 +62,10 @@ internal class WorkflowTaskRunner(
             // Only workflow code is watched: an interrupt during store I/O could break the connection (or H2's file channel).
             running[thread] = System.nanoTime()
             executor = executor ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(history!!) }
-            val events = executor.runTask(lease.inbox.map { it.attributes }, engine.clock.now(), workerId)
+            val time = engine.clock.now()
+            val events = executor.runTask(lease.inbox.map { it.attributes }, time, workerId)
             checkNotBlocked(thread, run.runId, run.workflowId)
+            runLocalActivities(executor, events, thread, run.workflowId, time, lease)
             // Cached before the commit: the run's next task may be handed to this worker eagerly as the
             // commit returns, and must find it. Taken out again when the commit does not happen.
             if (!executor.isClosed) cache.put(executor)
@@ -115,7 +121,10 @@ internal class WorkflowTaskRunner(
             val now = engine.clock.now()
             val events = try {
                 running[thread] = System.nanoTime()
-                executor.runTask(listOf(outcome), now, workerId).also { checkNotBlocked(thread, lease.runId, lease.workflowId) }
+                executor.runTask(listOf(outcome), now, workerId).also {
+                    checkNotBlocked(thread, lease.runId, lease.workflowId)
+                    runLocalActivities(executor, it, thread, lease.workflowId, now, null)
+                }
             } catch (e: Throwable) {
                 if (e is Error && e !is StackOverflowError && e !is OutOfMemoryError && e !is AssertionError) throw e
                 // The executor is dropped; a normal task replays the run and records the failure if it recurs.
@@ -137,6 +146,29 @@ internal class WorkflowTaskRunner(
             return true
         } finally {
             poller.release()
+        }
+    }
+
+    /**
+     * Runs the local activities the task asked for (and those their outcomes lead to), appending to
+     * [events] each recorded outcome and the commands the code issued after it. The task's lease is
+     * extended meanwhile, so a long local activity does not hand the task to another worker.
+     */
+    private fun runLocalActivities(
+        executor: WorkflowExecutor, events: MutableList<io.kadence.history.HistoryEvent>, thread: Thread,
+        workflowId: String, time: Long, lease: WorkflowTaskLease?,
+    ) {
+        var batch = executor.takeLocalActivities()
+        while (batch.isNotEmpty()) {
+            val outcomes = locals.run(batch, (leaseMillis / 3).coerceAtLeast(1)) {
+                lease?.let { engine.store.extendWorkflowTaskLease(it, leaseMillis) }
+            }
+            for (outcome in outcomes) {
+                running[thread] = System.nanoTime()
+                events += executor.resolveLocalActivity(outcome, time)
+                checkNotBlocked(thread, executor.runId, workflowId)
+            }
+            batch = executor.takeLocalActivities()
         }
     }
 

@@ -926,6 +926,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         true
     }
 
+    override fun extendWorkflowTaskLease(lease: WorkflowTaskLease, leaseMillis: Long): Boolean = write {
+        WorkflowTasks.update({ (WorkflowTasks.runId eq lease.run.runId) and (WorkflowTasks.leaseToken eq lease.token) }) {
+            it.update(leaseUntil, DbNowMillis + leaseMillis)
+        } == 1
+    }
+
     /** Locks the run and tells whether inputs newer than [consumedInboxSeq] wait in its inbox. */
     private fun newerInputsArrived(lease: WorkflowTaskLease, consumedInboxSeq: Long): Boolean {
         lockOpenRun(lease.run.runId) ?: return false
