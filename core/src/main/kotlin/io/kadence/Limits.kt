@@ -8,6 +8,12 @@ public object KadenceLimits {
     /** A run whose history would pass this many events is terminated; continue-as-new well before. */
     @Volatile public var maxHistoryEvents: Int = 51_200
 
+    /**
+     * A run whose stored history (UTF-8 bytes of its events) would pass this size is terminated, as
+     * Temporal does at 50 MiB; keep large payloads out of history and continue-as-new well before.
+     */
+    @Volatile public var maxHistoryBytes: Long = 50L * 1024 * 1024
+
     /** Past this many events a warning suggests continue-as-new (logged once per run and worker). */
     @Volatile public var historyWarningEvents: Int = 10_240
 

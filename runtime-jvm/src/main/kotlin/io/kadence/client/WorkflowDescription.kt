@@ -16,6 +16,8 @@ public data class WorkflowDescription(
     val closeTime: Instant?,
     /** Number of events in the run's history. */
     val historyLength: Long,
+    /** Size of the run's stored history in UTF-8 bytes (limited by `KadenceLimits.maxHistoryBytes`). */
+    val historyBytes: Long,
     val pendingActivities: List<PendingActivity>,
     val pendingTimers: List<PendingTimer>,
     /** The last workflow task failure (non-determinism, unregistered type, a bug), if the last task failed. */

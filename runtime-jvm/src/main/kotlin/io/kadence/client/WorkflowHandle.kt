@@ -93,6 +93,7 @@ public class WorkflowHandle<O> internal constructor(
             status = WorkflowStatus.valueOf(r.status.name),
             startTime = Instant.ofEpochMilli(r.startTime), closeTime = r.closeTime?.let(Instant::ofEpochMilli),
             historyLength = r.nextEventId - 1,
+            historyBytes = r.historyBytes,
             pendingActivities = activities.map {
                 PendingActivity(it.seq, it.activityType, it.attempt, it.running, it.cancelRequested, it.lastFailure?.message,
                     Instant.ofEpochMilli(it.nextAttemptAt))

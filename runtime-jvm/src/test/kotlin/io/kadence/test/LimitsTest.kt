@@ -6,8 +6,11 @@ import io.kadence.client.WorkflowStatus
 import io.kadence.client.signal
 import io.kadence.dsl.workflow
 import io.kadence.failure.LimitExceededException
+import io.kadence.history.HistoryCodec
+import io.kadence.history.MarkerRecorded
 import io.kadence.history.WorkflowTerminated
 import io.kadence.workflow.activity
+import io.kadence.workflow.sideEffect
 import io.kadence.workflow.signalChannel
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
@@ -30,16 +33,23 @@ val TooManyActivities = workflow<Unit, Unit>("TooManyActivities") {
 /** Sleeps an hour, a hundred times: 3 events per hour. */
 val LongHistory = workflow<Unit, Unit>("LongHistory") { repeat(100) { sleep(1.hours) } }
 
+/** Records a 4,000-character side effect (with characters of 1 to 4 UTF-8 bytes) an hour apart, fifty times. */
+val HeavyMarkers = workflow<Unit, Unit>("HeavyMarkers") {
+    repeat(50) { i -> sideEffect { "a\u00e9\u20ac\uD83D\uDE00".repeat(800) + i }; sleep(1.hours) }
+}
+
 /** Returns the first two "note" signals. */
 val TwoNotes = workflow<Unit, List<String>>("TwoNotes") { val c = signalChannel<String>("note"); listOf(c.receive(), c.receive()) }
 
 class LimitsTest {
     private inline fun <T> withLimits(set: () -> Unit, block: () -> T): T {
         val saved = listOf(KadenceLimits.maxPendingActivities, KadenceLimits.maxHistoryEvents, KadenceLimits.maxPendingSignals)
+        val savedBytes = KadenceLimits.maxHistoryBytes
         set()
         try {
             return block()
         } finally {
+            KadenceLimits.maxHistoryBytes = savedBytes
             KadenceLimits.maxPendingActivities = saved[0]
             KadenceLimits.maxHistoryEvents = saved[1]
             KadenceLimits.maxPendingSignals = saved[2]
@@ -72,7 +82,30 @@ class LimitsTest {
                 assertTrue(history.size <= 20, "history has ${history.size} events")
                 assertEquals((1L..history.size).toList(), history.map { it.eventId })
                 val reason = assertIs<WorkflowTerminated>(history.last().attributes).reason!!
-                assertTrue("over the limit of 20; use continue-as-new" in reason, reason)
+                assertTrue("to 21 events, over the limit of 20 events; use continue-as-new" in reason, reason)
+            }
+        }
+    }
+
+    @Test
+    fun `a run whose history would pass the size limit is terminated and its size is the bytes stored`() = runBlocking {
+        withLimits({ KadenceLimits.maxHistoryBytes = 100_000 }) {
+            TestStores.open().use { kadence ->
+                kadence.worker("limits", TestStores.workerOptions()) { register(HeavyMarkers) }.start()
+                val h = kadence.client.start(HeavyMarkers, Unit) { id = "heavy"; taskQueue = "limits" }
+                eventuallyTrue("the run to be terminated") { h.describe().status == WorkflowStatus.TERMINATED }
+                val history = h.history().toList()
+                val sizes = history.map { HistoryCodec.encodeAttributes(it.attributes).toByteArray(Charsets.UTF_8).size.toLong() }
+                val stored = sizes.sum()
+                assertEquals(stored, h.describe().historyBytes)
+                // Each marker is about 8 KB (a 10-byte group 800 times, escaped or not): the run
+                // stopped before the task that would have passed 100,000 bytes.
+                val markers = history.count { it.attributes is MarkerRecorded }
+                assertTrue(markers in 9..12, "$markers markers in $stored bytes")
+                assertEquals((1L..history.size).toList(), history.map { it.eventId })
+                val reason = assertIs<WorkflowTerminated>(history.last().attributes).reason!!
+                assertTrue(Regex("to \\d+ bytes, over the limit of 100000 bytes; use continue-as-new").containsMatchIn(reason), reason)
+                assertTrue(stored - sizes.last() <= 100_000, "the history before the termination stays under the limit")
             }
         }
     }

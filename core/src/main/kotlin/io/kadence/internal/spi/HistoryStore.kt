@@ -245,6 +245,8 @@ public data class RunRecord(
     val closeTime: Long?,
     val taskFailure: String?,
     val taskFailureCount: Int,
+    /** UTF-8 bytes of the run's stored event bodies (the history-size limit's measure). */
+    val historyBytes: Long = 0,
 )
 
 @InternalKadenceApi

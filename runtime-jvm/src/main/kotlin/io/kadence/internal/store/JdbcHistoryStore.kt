@@ -250,13 +250,27 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /**
-     * The task would grow the run's history past [io.kadence.KadenceLimits.maxHistoryEvents]: its
-     * events are not appended; the run is terminated (as Temporal does), its history intact.
+     * What is over a history limit if [events] (encoded as [encoded]) are appended to a run now at
+     * [bytesBefore] bytes, or null: the event count ([io.kadence.KadenceLimits.maxHistoryEvents]) or
+     * the size ([io.kadence.KadenceLimits.maxHistoryBytes]).
      */
-    private fun terminateForHistoryLimit(run: ResultRow, wouldReach: Long, now: Long, hints: Hints) {
-        val limit = io.kadence.KadenceLimits.maxHistoryEvents
+    private fun historyOverLimit(events: List<HistoryEvent>, encoded: EncodedEvents, bytesBefore: Long): String? {
+        val lastId = events.last().eventId
+        val maxEvents = io.kadence.KadenceLimits.maxHistoryEvents
+        if (lastId > maxEvents) return "$lastId events, over the limit of $maxEvents events"
+        val bytes = bytesBefore + encoded.bytes
+        val maxBytes = io.kadence.KadenceLimits.maxHistoryBytes
+        if (bytes > maxBytes) return "$bytes bytes, over the limit of $maxBytes bytes"
+        return null
+    }
+
+    /**
+     * The task would grow the run's history past a limit ([overLimit] says which): its events are
+     * not appended; the run is terminated (as Temporal does), its history intact.
+     */
+    private fun terminateForHistoryLimit(run: ResultRow, overLimit: String, now: Long, hints: Hints) {
         val reason = "history limit: the next workflow task would bring the history of workflow '${run[WorkflowExecutions.workflowId]}' " +
-            "to $wouldReach events, over the limit of $limit; use continue-as-new to start a fresh history before that"
+            "to $overLimit; use continue-as-new to start a fresh history before that (and keep large payloads out of it)"
         closeByEngine(run, WorkflowTerminated(reason), RunStatus.TERMINATED, FailureInfo(reason, "HistoryLimitExceeded", FailureInfo.KIND_TERMINATED), now, hints)
     }
 
@@ -289,8 +303,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val started = prefix.first().attributes as WorkflowStarted
         val newRunId = java.util.UUID.randomUUID().toString()
         CurrentRuns.update({ (CurrentRuns.namespace eq namespace) and (CurrentRuns.workflowId eq workflowId) }) { it[CurrentRuns.runId] = newRunId }
-        insertRunRow(namespace, workflowId, newRunId, started, null, prefix.size + 1L, now)
-        appendEvents(newRunId, prefix)
+        val encodedPrefix = EncodedEvents(prefix)
+        insertRunRow(namespace, workflowId, newRunId, started, null, prefix.size + 1L, encodedPrefix.bytes, now)
+        appendEvents(newRunId, encodedPrefix)
         // What the prefix left pending is pending again in the new run.
         val newRun = toRunRecord(runRow(newRunId)!!)
         val closedActivities = prefix.mapNotNull {
@@ -447,14 +462,17 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     /** Inserts a new run: its row, `WorkflowStarted` as event 1, its first workflow task and its deadline timer. */
     private fun createRun(namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, now: Long, hints: Hints) {
-        insertRunRow(namespace, workflowId, runId, started, requestId, 2, now)
-        appendEvents(runId, listOf(HistoryEvent(1, now, started)))
+        val first = EncodedEvents(listOf(HistoryEvent(1, now, started)))
+        insertRunRow(namespace, workflowId, runId, started, requestId, 2, first.bytes, now)
+        appendEvents(runId, first)
         insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints)
         insertRunDeadline(runId, started, now, hints)
     }
 
     /** The row of a new open run whose history will continue at [nextEvent]. */
-    private fun insertRunRow(namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, nextEvent: Long, now: Long) {
+    private fun insertRunRow(
+        namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, nextEvent: Long, bytes: Long, now: Long,
+    ) {
         WorkflowExecutions.insert {
             it[WorkflowExecutions.runId] = runId
             it[WorkflowExecutions.namespace] = namespace
@@ -463,6 +481,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[taskQueue] = started.taskQueue
             it[status] = RunStatus.RUNNING.name
             it[nextEventId] = nextEvent
+            it[historyBytes] = bytes
             it[startTime] = now
             it[taskFailureCount] = 0
             it[WorkflowExecutions.requestId] = requestId
@@ -524,6 +543,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         closeTime = r[WorkflowExecutions.closeTime],
         taskFailure = r[WorkflowExecutions.taskFailure],
         taskFailureCount = r[WorkflowExecutions.taskFailureCount],
+        historyBytes = r[WorkflowExecutions.historyBytes],
     )
 
     private fun resolveRunId(namespace: String, workflowId: String, runId: String?): String? {
@@ -600,9 +620,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private fun closeByEngine(run: ResultRow, event: EventAttributes, closeStatus: RunStatus, failureInfo: FailureInfo, now: Long, hints: Hints, retry: Boolean = false) {
         val id = run[WorkflowExecutions.runId]
         val eventId = run[WorkflowExecutions.nextEventId]
-        appendEvents(id, listOf(HistoryEvent(eventId, now, event)))
+        val closing = EncodedEvents(listOf(HistoryEvent(eventId, now, event)))
+        appendEvents(id, closing)
         WorkflowExecutions.update({ WorkflowExecutions.runId eq id }) {
             it[nextEventId] = eventId + 1
+            it.update(historyBytes, historyBytes + closing.bytes)
             it[status] = closeStatus.name
             it[closeTime] = now
             it[failure] = HistoryCodec.encodeFailure(failureInfo)
@@ -699,13 +721,20 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         Inbox.deleteWhere { Inbox.runId eq runId }
     }
 
-    private fun appendEvents(runId: String, events: List<HistoryEvent>) {
-        HistoryEvents.batchInsert(events, shouldReturnGeneratedValues = false) { e ->
+    /** Events with their stored bodies, encoded once for both the size check and the insert. */
+    private class EncodedEvents(val events: List<HistoryEvent>) {
+        val bodies: List<String> = events.map { HistoryCodec.encodeAttributes(it.attributes) }
+        val bytes: Long = bodies.sumOf { utf8Length(it) }
+    }
+
+    private fun appendEvents(runId: String, encoded: EncodedEvents) {
+        HistoryEvents.batchInsert(encoded.events.indices, shouldReturnGeneratedValues = false) { i ->
+            val e = encoded.events[i]
             this[HistoryEvents.runId] = runId
             this[HistoryEvents.eventId] = e.eventId
             this[HistoryEvents.eventType] = e.attributes::class.simpleName ?: "Unknown"
             this[HistoryEvents.eventTime] = e.timestampMillis
-            this[HistoryEvents.body] = HistoryCodec.encodeAttributes(e.attributes)
+            this[HistoryEvents.body] = encoded.bodies[i]
         }
     }
 
@@ -800,11 +829,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             hints.workflowQueues += run.namespace to run.taskQueue
             return@write TaskCompletion.NEWER_INPUTS
         }
-        if (events.last().eventId > io.kadence.KadenceLimits.maxHistoryEvents) {
-            terminateForHistoryLimit(lockOpenRun(id) ?: throw StaleTaskException("run $id closed"), events.last().eventId, now, hints)
+        val encoded = EncodedEvents(events)
+        historyOverLimit(events, encoded, run.historyBytes)?.let { over ->
+            terminateForHistoryLimit(lockOpenRun(id) ?: throw StaleTaskException("run $id closed"), over, now, hints)
             return@write TaskCompletion.COMMITTED
         }
-        advanceRun(id, expected, events, close, now)
+        advanceRun(id, expected, encoded, close, now)
         val retired = WorkflowTasks.deleteWhere { (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }
         if (retired != 1) throw StaleTaskException("workflow task of run $id is no longer held by ${lease.owner} (lease expired or taken over)")
         // Exactly the rows the task read: on PostgreSQL identity values are taken at insert but become
@@ -812,7 +842,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         // task read the inbox. Deleting "up to the last one read" lost such inputs.
         val consumed = consumedSeqs(lease, consumedInboxSeq)
         if (consumed.isNotEmpty()) Inbox.deleteWhere { (Inbox.runId eq id) and (Inbox.seq inList consumed) }
-        applyTask(run, lease.token, events, close, now, rejectedUpdates, hints)
+        applyTask(run, lease.token, encoded, close, now, rejectedUpdates, hints)
         TaskCompletion.COMMITTED
     }
 
@@ -829,12 +859,14 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Fencing: moves the run past [events] only if it is still open at the event id the task read ([expected]). */
-    private fun advanceRun(id: String, expected: Long, events: List<HistoryEvent>, close: Triple<RunStatus, String?, FailureInfo?>?, now: Long) {
+    private fun advanceRun(id: String, expected: Long, encoded: EncodedEvents, close: Triple<RunStatus, String?, FailureInfo?>?, now: Long) {
+        val events = encoded.events
         val fenced = WorkflowExecutions.update({
             (WorkflowExecutions.runId eq id) and (WorkflowExecutions.nextEventId eq expected) and
                 (WorkflowExecutions.status eq RunStatus.RUNNING.name)
         }) {
             it[nextEventId] = events.last().eventId + 1
+            it.update(historyBytes, historyBytes + encoded.bytes)
             it[taskFailure] = null
             it[taskFailureCount] = 0
             if (close != null) {
@@ -852,11 +884,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      * activities, timers and cancel requests take effect, and a new task is created if inputs wait.
      */
     private fun applyTask(
-        run: RunRecord, token: Long, events: List<HistoryEvent>, close: Triple<RunStatus, String?, FailureInfo?>?,
+        run: RunRecord, token: Long, encoded: EncodedEvents, close: Triple<RunStatus, String?, FailureInfo?>?,
         now: Long, rejectedUpdates: Map<String, FailureInfo>, hints: Hints,
     ) {
         val id = run.runId
-        appendEvents(id, events)
+        val events = encoded.events
+        appendEvents(id, encoded)
         recordUpdateOutcomes(id, events, rejectedUpdates)
         if (close != null) {
             // Children asked for (or asked to cancel) by the closing task are acted on before the
@@ -915,14 +948,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             addInput(runRow, outcome, now, hints)
             return@write false
         }
-        if (events.last().eventId > io.kadence.KadenceLimits.maxHistoryEvents) {
+        val encoded = EncodedEvents(events)
+        historyOverLimit(events, encoded, run.historyBytes)?.let { over ->
             addInput(runRow, outcome, now, hints)
-            terminateForHistoryLimit(runRow, events.last().eventId, now, hints)
+            terminateForHistoryLimit(runRow, over, now, hints)
             return@write true
         }
         val close = closeOf(events)
-        advanceRun(run.runId, run.nextEventId, events, close, now)
-        applyTask(run, 0, events, close, now, rejectedUpdates, hints)
+        advanceRun(run.runId, run.nextEventId, encoded, close, now)
+        applyTask(run, 0, encoded, close, now, rejectedUpdates, hints)
         true
     }
 
@@ -1251,4 +1285,21 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val headerJson = Json
         val headerSerializer = MapSerializer(String.serializer(), String.serializer())
     }
+}
+
+/** The UTF-8 length of [s] without encoding it (lone surrogates count as the 3-byte replacement). */
+internal fun utf8Length(s: String): Long {
+    var n = 0L
+    var i = 0
+    while (i < s.length) {
+        val c = s[i]
+        when {
+            c.code < 0x80 -> n += 1
+            c.code < 0x800 -> n += 2
+            Character.isHighSurrogate(c) && i + 1 < s.length && Character.isLowSurrogate(s[i + 1]) -> { n += 4; i++ }
+            else -> n += 3
+        }
+        i++
+    }
+    return n
 }

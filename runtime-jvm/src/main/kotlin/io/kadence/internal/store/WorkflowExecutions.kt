@@ -20,5 +20,6 @@ internal object WorkflowExecutions : Table("workflow_executions") {
     val parentRunId = varchar("parent_run_id", 64).nullable()
     val parentSeq = long("parent_seq").nullable()
     val parentClosePolicy = varchar("parent_close_policy", 32).nullable()
+    val historyBytes = long("history_bytes").default(0)
     override val primaryKey = PrimaryKey(runId)
 }
