@@ -23,6 +23,16 @@ internal suspend fun eventuallyTrue(what: String, timeout: Duration = 10.seconds
     eventually(what, timeout) { condition().takeIf { it } }
 }
 
+/**
+ * Writes [history] as the recorded history [resource] (a `/histories/…` test resource) when the
+ * environment variable `KADENCE_RECORD_HISTORIES` names a directory; `RecordedHistoriesTest` replays
+ * every recorded history against the current code.
+ */
+internal fun recordHistory(resource: String, history: List<io.kadence.history.HistoryEvent>) {
+    val dir = System.getenv("KADENCE_RECORD_HISTORIES") ?: return
+    java.io.File(dir, resource.removePrefix("/histories/")).writeText(io.kadence.history.HistoryCodec.exportHistory(history))
+}
+
 /** Event kinds of the run's history, without the `WorkflowTaskCompleted` boundaries. */
 internal suspend fun WorkflowHandle<*>.eventKinds(): List<String> =
     history().toList().map { it.attributes::class.simpleName!! }.filter { it != "WorkflowTaskCompleted" }

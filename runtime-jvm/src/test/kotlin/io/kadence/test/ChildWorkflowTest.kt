@@ -22,7 +22,6 @@ import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeoutOrNull
-import java.io.File
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertIs
@@ -104,7 +103,7 @@ class ChildWorkflowTest {
             val parent = kadence.client.start(FanOutChildren, Unit) { id = "fan"; taskQueue = "kids" }
             assertEquals(12, parent.result(30.seconds))
             val history = parent.history().toList()
-            System.getenv("KADENCE_RECORD_HISTORIES")?.let { dir -> File(dir, RECORDED_FAN_OUT.removePrefix("/histories/")).writeText(HistoryCodec.exportHistory(history)) }
+            recordHistory(RECORDED_FAN_OUT, history)
             WorkflowReplayer.replay(FanOutChildren, history)
             val events = history.map { it.attributes }
             val scheduled = events.filterIsInstance<ChildWorkflowScheduled>()

@@ -184,6 +184,7 @@ class ClientTest {
                 kinds,
             )
             assertEquals(emptyList(), h.describe().pendingTimers)
+            recordHistory("/histories/cancel-cleanup.json", h.history().toList())
         }
     }
 

@@ -86,6 +86,7 @@ class ContextPropagationTest {
             val scheduled = h.history().toList().map { it.attributes }.filterIsInstance<ActivityScheduled>()
             assertEquals(listOf("\"acme\"", "\"acme\"", "\"override\"", "\"acme\""), scheduled.map { it.headers["tenant"] })
             assertEquals("""{"id":"t-1","sampled":true}""", scheduled.first().headers["trace"])
+            recordHistory("/histories/tenant-tour.json", h.history().toList())
         }
     }
 }

@@ -14,7 +14,6 @@ import io.kadence.workflow.continueAsNew
 import io.kadence.workflow.signalChannel
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
-import java.io.File
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -108,7 +107,7 @@ class ContinueAsNewTest {
                 listOf("WorkflowStarted", "WorkflowSignaled", "WorkflowSignaled", "WorkflowSignaled", "WorkflowTaskCompleted", "WorkflowContinuedAsNew"),
                 kinds(run1),
             )
-            System.getenv("KADENCE_RECORD_HISTORIES")?.let { dir -> File(dir, RECORDED.removePrefix("/histories/")).writeText(HistoryCodec.exportHistory(run1)) }
+            recordHistory(RECORDED, run1)
             WorkflowReplayer.replay(OnePerRun, run1)
             val toRun2 = assertIs<WorkflowContinuedAsNew>(run1.last().attributes)
             assertEquals(listOf(WorkflowSignaled("item", "\"b\""), WorkflowSignaled("item", "\"c\"")), toRun2.signals)

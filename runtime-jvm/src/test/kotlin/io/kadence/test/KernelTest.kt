@@ -61,6 +61,7 @@ class KernelTest {
                     "WorkflowTaskCompleted", "WorkflowCompleted"),
                 kinds,
             )
+            recordHistory("/histories/greeting.json", history)
             val timer = history.first { it.attributes is TimerStarted }.attributes as TimerStarted
             assertEquals(30.days.inWholeMilliseconds, timer.durationMillis)
             val fired = history.first { it.attributes is TimerFired }

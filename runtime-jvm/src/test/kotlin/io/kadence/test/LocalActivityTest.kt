@@ -16,7 +16,6 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
-import java.io.File
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.Test
@@ -108,7 +107,7 @@ class LocalActivityTest {
             val recorded = history.map { it.attributes }.filterIsInstance<LocalActivityRecorded>()
             assertEquals(listOf("price" to "200", "price" to "400", "whoAmI" to "\"price-1/whoAmI/attempt 1\""), recorded.map { it.activityType to it.result })
             assertEquals(1, calls("price:ab"))
-            System.getenv("KADENCE_RECORD_HISTORIES")?.let { dir -> File(dir, RECORDED_LOCAL.removePrefix("/histories/")).writeText(HistoryCodec.exportHistory(history)) }
+            recordHistory(RECORDED_LOCAL, history)
 
             // Replay takes the outcomes from history: nothing runs again.
             WorkflowReplayer.replay(PriceCheck, history)

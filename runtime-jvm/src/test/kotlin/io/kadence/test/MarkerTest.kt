@@ -62,6 +62,7 @@ class MarkerTest {
             assertEquals(1, SideEffectCounter.runs.get())
             val history = h.history().toList()
             assertEquals(MarkerRecorded(1, "sideEffect", "", "100"), history.firstNotNullOf { it.attributes as? MarkerRecorded })
+            recordHistory("/histories/ticket-side-effect.json", history)
             WorkflowReplayer.replay(Ticket, history)
             assertEquals(1, SideEffectCounter.runs.get())
         }

@@ -7,7 +7,6 @@ import io.kadence.testing.WorkflowReplayer
 import io.kadence.workflow.mutableSideEffect
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
-import java.io.File
 import java.util.concurrent.atomic.AtomicInteger
 import kotlin.test.Test
 import kotlin.test.assertEquals
@@ -46,7 +45,7 @@ class MutableSideEffectTest {
             val markers = history.map { it.attributes }.filterIsInstance<MarkerRecorded>()
             assertEquals(listOf("\"a\"", "\"b\""), markers.map { it.value })
             assertEquals(listOf("mutableSideEffect"), markers.map { it.kind }.distinct())
-            System.getenv("KADENCE_RECORD_HISTORIES")?.let { dir -> File(dir, RECORDED_FLAGS.removePrefix("/histories/")).writeText(HistoryCodec.exportHistory(history)) }
+            recordHistory(RECORDED_FLAGS, history)
 
             // Replaying reads nothing: the flag could be anything now.
             FlagSource.script = listOf("z")

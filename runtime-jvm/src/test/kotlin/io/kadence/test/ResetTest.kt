@@ -58,6 +58,7 @@ class ResetTest {
             val reset = original.reset(2, "replay step a")
             assertEquals("a,x", reset.result(30.seconds))
             val new = reset.history().toList()
+            recordHistory("/histories/reset-run.json", new)
             assertEquals(old.take(3), new.take(3))
             val inputs = new.drop(3).map { it.attributes }
             assertEquals(WorkflowReset(original.runId!!, 2, "replay step a"), inputs.filterIsInstance<WorkflowReset>().single())

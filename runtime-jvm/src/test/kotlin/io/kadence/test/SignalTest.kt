@@ -109,6 +109,7 @@ class SignalTest {
             first.signal("done", Unit)
             assertEquals("total=12", first.result(30.seconds))
             val history = first.history().toList()
+            recordHistory("/histories/signal-with-start-cart.json", history)
             assertIs<WorkflowStarted>(history[0].attributes)
             assertEquals(WorkflowSignaled("add", "5"), history[1].attributes)
             assertEquals(1, kadence.client.count())

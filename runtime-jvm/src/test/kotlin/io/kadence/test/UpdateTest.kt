@@ -59,6 +59,7 @@ class UpdateTest {
 
             h.signal("stop", Unit)
             assertEquals(8, h.result(30.seconds))
+            recordHistory("/histories/counter-updates.json", h.history().toList())
             val history = h.history().toList().map { it.attributes }
             val accepted = history.filterIsInstance<WorkflowUpdateAccepted>()
             assertEquals(listOf("add", "add", "greet"), accepted.map { it.name })

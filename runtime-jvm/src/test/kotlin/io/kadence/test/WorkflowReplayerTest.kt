@@ -7,7 +7,6 @@ import io.kadence.history.WorkflowCompleted
 import io.kadence.testing.WorkflowReplayer
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
-import java.io.File
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -26,7 +25,7 @@ class WorkflowReplayerTest {
             val history = h.history().toList()
             assertIs<WorkflowCompleted>(history.last().attributes)
             val json = HistoryCodec.exportHistory(history)
-            System.getenv("KADENCE_RECORD_HISTORIES")?.let { dir -> File(dir, "shipment-v1.json").writeText(json) }
+            recordHistory("/histories/shipment-v1.json", history)
 
             WorkflowReplayer.replay(ShipmentV1, json)
             WorkflowReplayer.replay(ShipmentV1, history)
