@@ -96,26 +96,41 @@ internal class TaskPoller<T>(
         }
     }
 
+    /**
+     * Takes up to [most] free slots before a poll, so that tasks handed over eagerly while the poll
+     * runs cannot push the poller past [maxConcurrent] (they find the slots taken and wait in the store).
+     */
+    private fun reserveForPoll(most: Int): Int {
+        while (true) {
+            val n = inFlight.get()
+            val k = minOf(maxConcurrent - n, most)
+            if (k <= 0) return 0
+            if (inFlight.compareAndSet(n, n + k)) return k
+        }
+    }
+
     private suspend fun loop(scope: CoroutineScope) {
         var backoff = 1L
         while (currentCoroutineContext().isActive) {
-            val free = maxConcurrent - inFlight.get()
-            if (free <= 0) {
+            val slots = reserveForPoll(32)
+            if (slots == 0) {
                 wakeSignal.await(maxPollIntervalMillis)
                 continue
             }
             polling = true
             val tasks = try {
-                poll(minOf(free, 32))
+                poll(slots)
             } catch (e: Exception) {
+                inFlight.addAndGet(-slots)
+                polling = false
                 if (e is kotlinx.coroutines.CancellationException) throw e
                 log.warn("polling {} tasks of queue '{}' failed: {}; retrying", kind, taskQueue, e.message)
-                polling = false
                 delay(backoff.coerceAtLeast(50))
                 backoff = (backoff * 2).coerceAtMost(maxPollIntervalMillis)
                 continue
             }
-            inFlight.addAndGet(tasks.size)
+            // Slots the poll did not fill go back; each claimed task keeps one until its handler ends.
+            inFlight.addAndGet(tasks.size - slots)
             polling = false
             if (tasks.isEmpty()) {
                 if (!wakeSignal.await(backoff)) backoff = (backoff * 2).coerceAtMost(maxPollIntervalMillis)
