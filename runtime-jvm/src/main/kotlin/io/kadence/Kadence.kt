@@ -51,6 +51,17 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
         public var poolSize: Int = 8
         /** Identity of this process in leases and logs. */
         public var identity: String = ManagementFactory.getRuntimeMXBean().name
+
+        /**
+         * The id of this host for sessions (see `WorkerOptions.sessions`): stable across restarts, so a
+         * restarted worker re-attaches to its host's open sessions. Unset, it is read from the data
+         * directory ([dataDir], or the one given to [embedded]), where the machine's host name is
+         * written the first time; with no data directory it is the machine's host name.
+         */
+        public var hostId: String? = null
+
+        /** Where a process that [connect]s keeps its host id (see [hostId]); [embedded] uses its own data directory. */
+        public var dataDir: Path? = null
     }
 
     public companion object {
@@ -63,6 +74,7 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
         public fun embedded(dataDir: Path = Path.of("kadence-data"), configure: Options.() -> Unit = {}): Kadence {
             Files.createDirectories(dataDir)
             val o = Options().apply(configure)
+            if (o.dataDir == null) o.dataDir = dataDir
             return open(StoreConfig.h2File(dataDir, o.poolSize), o, SystemEngineClock)
         }
 
@@ -76,7 +88,8 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
 
         internal fun open(config: StoreConfig, o: Options, clock: EngineClock): Kadence {
             val store = JdbcHistoryStore(config)
-            return Kadence(Engine(store, clock, o.dataConverter, o.namespace, o.identity))
+            val hostId = io.kadence.internal.runtime.HostIdentity.resolve(o.hostId, o.dataDir)
+            return Kadence(Engine(store, clock, o.dataConverter, o.namespace, o.identity, hostId))
         }
     }
 }

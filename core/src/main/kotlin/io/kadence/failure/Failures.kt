@@ -28,6 +28,11 @@ public object Failures {
             is CanceledFailure, is CancellationException ->
                 FailureInfo(t.message ?: "canceled", "Canceled", FailureInfo.KIND_CANCELED, stack, cause = cause)
             is TerminatedFailure -> FailureInfo(t.message ?: "", "Terminated", FailureInfo.KIND_TERMINATED, stack)
+            is SessionFailedException -> FailureInfo(t.message ?: "", "SessionFailed", FailureInfo.KIND_SESSION, stack, cause = cause,
+                sessionId = t.sessionId, hostId = t.hostId)
+            is SessionCreationTimeoutException -> FailureInfo(t.message ?: "", "SessionCreationTimeout", FailureInfo.KIND_SESSION, stack,
+                missingResources = t.missingResources)
+            is InvalidSessionTokenException -> FailureInfo(t.message ?: "", "InvalidSessionToken", FailureInfo.KIND_SESSION, stack)
             else -> FailureInfo(t.message ?: t.javaClass.name, t.javaClass.name, stackTrace = stack, cause = cause)
         }
     }
@@ -41,6 +46,11 @@ public object Failures {
             FailureInfo.KIND_TERMINATED -> TerminatedFailure(info.message)
             FailureInfo.KIND_ACTIVITY -> ActivityFailure(info.type, info.activitySeq ?: 0, info.activityAttempt ?: 0, cause)
             FailureInfo.KIND_CHILD -> ChildWorkflowFailure(info.type, info.childWorkflowId ?: "", info.childRunId, info.childStatus ?: "FAILED", cause)
+            FailureInfo.KIND_SESSION -> when (info.type) {
+                "SessionCreationTimeout" -> SessionCreationTimeoutException(info.missingResources ?: emptyMap(), info.message)
+                "InvalidSessionToken" -> InvalidSessionTokenException(info.message)
+                else -> SessionFailedException(info.sessionId ?: "", info.hostId ?: "", info.message, cause)
+            }
             else -> ApplicationFailure(info.message, info.type, info.nonRetryable, info.details,
                 info.nextRetryDelayMillis?.milliseconds, cause)
         }

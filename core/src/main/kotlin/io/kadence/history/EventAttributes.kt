@@ -98,6 +98,8 @@ public data class ActivityScheduled(
     val input: String?,
     val options: ActivityTaskOptions,
     val headers: Map<String, String> = emptyMap(),
+    /** The session this activity runs in (then [taskQueue] is its host's own queue), or null. */
+    val sessionId: String? = null,
 ) : CommandAttributes() {
     override fun describe(): String = "ActivityScheduled '$activityType' (seq $seq)"
 }
@@ -310,6 +312,10 @@ public data class FailureInfo(
     val childWorkflowId: String? = null,
     val childRunId: String? = null,
     val childStatus: String? = null,
+    /** For a session failure ([KIND_SESSION]): the session, its host, and the resources no host could give. */
+    val sessionId: String? = null,
+    val hostId: String? = null,
+    val missingResources: Map<String, Int>? = null,
 ) {
     public companion object {
         public const val KIND_APPLICATION: String = "application"
@@ -318,5 +324,6 @@ public data class FailureInfo(
         public const val KIND_TERMINATED: String = "terminated"
         public const val KIND_ACTIVITY: String = "activity"
         public const val KIND_CHILD: String = "child"
+        public const val KIND_SESSION: String = "session"
     }
 }

@@ -152,6 +152,16 @@ public interface WorkflowScope : CoroutineScope {
     ): Any?
 
     /**
+     * Runs [block] in a session: the activities it calls run on one host, which keeps the session's
+     * resources reserved until the block ends. See the `session(creationTimeout, executionTimeout,
+     * resources) { }` form and [SessionOptions] for the rules and the failures it throws.
+     */
+    public suspend fun <R> session(options: SessionOptions, block: suspend WorkflowScope.() -> R): R
+
+    /** The session the calling code runs in (inside a `session { }` block), or null outside any. */
+    public fun sessionInfo(): SessionInfo?
+
+    /**
      * Calls the activity named [name] with [args] (encoded with their declared [argTypes]) and
      * decodes its result as [resultType]. For dynamic cases; prefer typed stubs.
      */

@@ -12,6 +12,7 @@ import java.lang.reflect.Type
 import kotlin.reflect.javaType
 import java.time.Instant
 import java.util.UUID
+import kotlin.time.Duration.Companion.milliseconds
 
 /** Starts workflows and finds them again. Obtain it from `Kadence.client`. */
 public class KadenceClient internal constructor(private val engine: Engine) {
@@ -99,6 +100,24 @@ public class KadenceClient internal constructor(private val engine: Engine) {
                     Instant.ofEpochMilli(it.startTime), it.closeTime?.let(Instant::ofEpochMilli))
             }
         }
+
+    /**
+     * The session hosts of this namespace (of [taskQueue] only, when given), with their capacity, what
+     * their open sessions use, whether they heartbeat, and those sessions. For operators.
+     */
+    public suspend fun sessionHosts(taskQueue: String? = null): List<SessionHostDescription> = withContext(Dispatchers.IO) {
+        engine.store.sessions.listHosts(engine.namespace, taskQueue).map { h ->
+            val silentFor = (h.hostNow - h.heartbeatAt).coerceAtLeast(0).milliseconds
+            SessionHostDescription(
+                h.key.taskQueue, h.key.hostId, h.capacity, h.used, Instant.ofEpochMilli(h.heartbeatAt), silentFor,
+                alive = silentFor <= maxOf(h.graceMillis.milliseconds, io.kadence.workflow.SessionOptions.DEFAULT_HEARTBEAT_TIMEOUT),
+                acceptingSessions = h.accepting, gracePeriod = h.graceMillis.milliseconds, workerIdentity = h.identity,
+                sessions = h.sessions.map {
+                    HostedSession(it.sessionId, it.workflowId, it.runId, it.resources, it.heartbeatTimeoutMillis.milliseconds, Instant.ofEpochMilli(it.createdAt))
+                },
+            )
+        }
+    }
 
     /** How many runs of this namespace have [status] (all when null). */
     public suspend fun count(status: WorkflowStatus? = null, workflowType: String? = null): Int =

@@ -51,10 +51,15 @@ public object TestKadence {
     private fun virtualClock(kadence: Kadence): VirtualClock =
         kadence.engine.clock as? VirtualClock ?: throw IllegalStateException("not a test instance: its clock is real")
 
-    /** Moves a test instance's virtual clock forward by [by]. */
+    /**
+     * Moves a test instance's virtual clock forward by [by]. The session hosts of running workers
+     * heartbeat at the new time first, as they would have while it passed; a host whose worker was
+     * closed does not, so moving past its sessions' heartbeat timeout makes it dead.
+     */
     @JvmStatic
     public fun advance(kadence: Kadence, by: Duration) {
         val clock = virtualClock(kadence)
+        kadence.engine.sessionHosts.beforeTimeMoves(clock.now() + by.inWholeMilliseconds)
         clock.advanceBy(by.inWholeMilliseconds)
         kadence.engine.timerWake.signal()
         kadence.engine.wakeAllPollers()

@@ -46,6 +46,9 @@ public class Worker internal constructor(
     private val activityThreads = Executors.newCachedThreadPool { r -> Thread(r, "kadence-activity-$taskQueue").apply { isDaemon = true } }
     private var workflowPoller: TaskPoller<*>? = null
     private var activityPoller: TaskPoller<*>? = null
+    private var hostPoller: TaskPoller<*>? = null
+    private var host: io.kadence.internal.runtime.SessionHosts.Host? = null
+    private var sessionOptions: SessionWorkerOptions? = options.sessions
     private var activityRunner: ActivityTaskRunner? = null
     private var workflowRunner: WorkflowTaskRunner? = null
 
@@ -96,6 +99,16 @@ public class Worker internal constructor(
     private var dynamicWorkflow: (suspend WorkflowScope.(String, EncodedValues) -> Any?)? = null
     private var dynamicActivity: (suspend (String, EncodedValues) -> Any?)? = null
 
+    /**
+     * Makes this worker's host a session host: `sessions { maxConcurrent = 8; resource("gpu", 2) }`. The
+     * host (id `WorkerOptions.hostId`, else the instance's) heartbeats and runs the activities of the
+     * sessions placed on it, from a queue of its own besides this worker's; see [SessionWorkerOptions].
+     */
+    public fun sessions(configure: SessionWorkerOptions.() -> Unit): Worker = apply {
+        check(!started) { "configure sessions before start()" }
+        sessionOptions = (sessionOptions ?: SessionWorkerOptions()).apply(configure)
+    }
+
     /** Registers activities by reified interface: `activities<FileActivities>(impl)`. */
     public inline fun <reified T : Any> activities(implementation: T): Worker = registerActivities(T::class.java, implementation)
 
@@ -145,26 +158,55 @@ public class Worker internal constructor(
             engine.register(poller)
             poller.start(scope)
         }
+        sessionOptions?.let { startSessionHost(it) }
         engine.timerService.start()
+    }
+
+    /** Polls the host's own queue with the same activities, then registers the host (re-attaching to its open sessions). */
+    private fun startSessionHost(sessions: SessionWorkerOptions) {
+        sessions.validate()
+        val runner = activityRunner ?: throw InvalidArgumentException(
+            "worker of task queue '$taskQueue' takes sessions but registers no activities: a session host runs the activities of its sessions",
+        )
+        val key = io.kadence.internal.spi.HostKey(engine.namespace, taskQueue, options.hostId ?: engine.hostId)
+        val poller = TaskPoller(
+            TaskPoller.Kind.ACTIVITY, engine.namespace, key.hostTaskQueue, options.maxConcurrentActivities,
+            kotlinx.coroutines.Dispatchers.Default, options.maxPollInterval.inWholeMilliseconds,
+            owner = workerId, leaseMillis = 0, acceptsEager = options.eagerDispatch,
+            poll = { max -> engine.store.pollActivityTasks(engine.namespace, key.hostTaskQueue, workerId, max, engine.clock.now()) },
+            handle = { lease -> runner.handle(lease) },
+        )
+        hostPoller = poller
+        engine.register(poller)
+        poller.start(scope)
+        host = engine.sessionHosts.attach(
+            io.kadence.internal.spi.HostRegistration(key, sessions.capacity, sessions.gracePeriod.inWholeMilliseconds, workerId),
+            sessions.heartbeatInterval.inWholeMilliseconds,
+        )
     }
 
     /** Stops polling, tells running activities the worker is shutting down, and waits for tasks to finish. */
     override fun close() {
         if (shuttingDown) return
         shuttingDown = true
+        host?.let(engine.sessionHosts::detach)
         workflowPoller?.stopPolling()
         activityPoller?.stopPolling()
+        hostPoller?.stopPolling()
         runBlocking {
             val grace = options.shutdownGracePeriod.inWholeMilliseconds
             workflowPoller?.drain(grace)
-            if (activityPoller?.drain(grace / 2) == false) {
+            val activitiesDone = listOfNotNull(activityPoller, hostPoller).all { it.drain(grace / 2) }
+            if (!activitiesDone) {
                 activityRunner?.cancelAll("the worker is shutting down")
                 activityPoller?.drain(grace / 2)
+                hostPoller?.drain(grace / 2)
             }
         }
         workflowRunner?.let(engine::unregisterWorkflowRunner)
         workflowPoller?.let(engine::unregister)
         activityPoller?.let(engine::unregister)
+        hostPoller?.let(engine::unregister)
         scope.cancel()
         workflowThreads.shutdownNow()
         activityThreads.shutdownNow()

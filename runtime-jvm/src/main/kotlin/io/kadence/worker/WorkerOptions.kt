@@ -35,7 +35,23 @@ public class WorkerOptions {
     /** How long [Worker.close] waits for running tasks before cancelling activities. */
     public var shutdownGracePeriod: Duration = 10.seconds
 
+    /**
+     * The host id of this worker's session host; by default the Kadence instance's (`Kadence.Options.hostId`).
+     * Two workers of one queue with different ids are two hosts (useful in tests).
+     */
+    public var hostId: String? = null
+
+    /** Makes this worker a session host (see [SessionWorkerOptions]); null (the default) takes no sessions. */
+    public var sessions: SessionWorkerOptions? = null
+
+    /** Makes this worker a session host: `sessions { maxConcurrent = 8; resource("gpu", 2) }`. */
+    public fun sessions(configure: SessionWorkerOptions.() -> Unit) {
+        sessions = (sessions ?: SessionWorkerOptions()).apply(configure)
+    }
+
     internal fun validate() {
+        sessions?.validate()
+        hostId?.let { io.kadence.internal.runtime.HostIdentity.validate(it, "WorkerOptions.hostId") }
         if (maxConcurrentWorkflowTasks < 1) throw InvalidArgumentException("maxConcurrentWorkflowTasks must be >= 1")
         if (maxConcurrentActivities < 1) throw InvalidArgumentException("maxConcurrentActivities must be >= 1")
         if (workflowCacheSize < 0) throw InvalidArgumentException("workflowCacheSize must be >= 0")

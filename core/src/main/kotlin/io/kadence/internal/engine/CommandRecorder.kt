@@ -72,6 +72,7 @@ internal class CommandRecorder(private val executor: WorkflowExecutor) {
             is MarkerRecorded -> a.kind == (b as MarkerRecorded).kind && a.name == b.name
             is io.kadence.history.ChildWorkflowScheduled -> a.workflowType == (b as io.kadence.history.ChildWorkflowScheduled).workflowType && a.workflowId == b.workflowId
             is io.kadence.history.WorkflowUpdateCompleted -> a.updateId == (b as io.kadence.history.WorkflowUpdateCompleted).updateId
+            is io.kadence.history.SessionRequested -> a.taskQueue == (b as io.kadence.history.SessionRequested).taskQueue && a.resources == b.resources
             else -> true
         }
     }

@@ -137,6 +137,11 @@ internal class WorkflowScopeImpl(
         }
     }
 
+    override suspend fun <R> session(options: io.kadence.workflow.SessionOptions, block: suspend WorkflowScope.() -> R): R =
+        executor.state.sessions.run(options, this, block)
+
+    override fun sessionInfo(): io.kadence.workflow.SessionInfo? = coroutineContext[SessionElement]?.session?.info
+
     override suspend fun executeActivity(
         name: String,
         args: List<Any?>,
@@ -145,10 +150,14 @@ internal class WorkflowScopeImpl(
         options: ActivityOptions,
     ): Any? {
         val converter = executor.converter
+        val context = kotlin.coroutines.coroutineContext
+        // Inside a session every activity goes to the session's host; a session that ended under its block takes none.
+        val session = context[SessionElement]?.session?.also { it.checkUsable(info.workflowId) }
         val input = Payloads.encodeArgs(converter, args, argTypes, "input of activity '$name' in workflow '${info.workflowId}'")
         val seq = executor.state.nextSeq()
-        val scheduled = ActivityScheduled(seq, name, options.taskQueue ?: info.taskQueue, input, options.toRecorded(), currentHeaders(kotlin.coroutines.coroutineContext))
-        val result = executor.state.executeActivity(scheduled, options.cancellationType)
+        val queue = session?.created?.hostTaskQueue ?: options.taskQueue ?: info.taskQueue
+        val scheduled = ActivityScheduled(seq, name, queue, input, options.toRecorded(), currentHeaders(context), session?.created?.sessionId)
+        val result = executor.state.executeActivity(scheduled, options.cancellationType, session)
         if (resultType == Void.TYPE || resultType == Unit::class.java) return Unit
         return converter.decode(result ?: "null", resultType)
     }

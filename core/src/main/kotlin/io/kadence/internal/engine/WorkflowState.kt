@@ -35,7 +35,12 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
     lateinit var random: Random
         private set
 
-    private class PendingActivity(val type: String, val outcome: CompletableDeferred<Result<String?>> = CompletableDeferred())
+    private class PendingActivity(
+        val type: String,
+        /** The session it runs in, whose failure fails it. */
+        val session: OpenSession?,
+        val outcome: CompletableDeferred<Result<String?>> = CompletableDeferred(),
+    )
 
     fun seedRandom(runId: String) {
         random = Random(runId.hashCode().toLong() * 31 + runId.length)
@@ -44,6 +49,8 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
     fun nextSeq(): Long = nextSeq++
 
     val markers = Markers(executor)
+
+    val sessions = WorkflowSessions(executor)
 
     fun applyInput(a: EventAttributes) {
         executor.loop.enqueue {
@@ -57,6 +64,8 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
                     it.outcome.complete(Result.failure(ActivityFailure(it.type, a.seq, 0, CanceledFailure("activity '${it.type}' was canceled"))))
                 }
                 is WorkflowSignaled -> deliverSignal(a)
+                is io.kadence.history.SessionCreated, is io.kadence.history.SessionCreationTimedOut,
+                is io.kadence.history.SessionRequestRejected, is io.kadence.history.SessionFailed -> sessions.apply(a)
                 is io.kadence.history.ChildWorkflowStarted -> children[a.seq]?.started?.complete(Result.success(a.runId))
                 is io.kadence.history.ChildWorkflowStartFailed -> children.remove(a.seq)?.let {
                     val failure = ChildWorkflowFailure(it.scheduled.workflowType, it.scheduled.workflowId, null, "START_FAILED", Failures.fromInfo(a.failure))
@@ -194,9 +203,21 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
         )
     }
 
-    suspend fun executeActivity(scheduled: ActivityScheduled, cancellation: ActivityCancellationType): String? {
+    /**
+     * The pending activities of [session] fail with [failure]: their host is gone and their tasks with it,
+     * so no outcome will ever arrive for them.
+     */
+    fun failSessionActivities(session: OpenSession, failure: io.kadence.failure.SessionFailedException) {
+        val failed = activities.filterValues { it.session === session }
+        for ((seq, pending) in failed.entries.sortedBy { it.key }) {
+            activities.remove(seq)
+            pending.outcome.complete(Result.failure(ActivityFailure(pending.type, seq, 0, failure)))
+        }
+    }
+
+    suspend fun executeActivity(scheduled: ActivityScheduled, cancellation: ActivityCancellationType, session: OpenSession? = null): String? {
         checkPending("pending activities", activities.size, io.kadence.KadenceLimits.maxPendingActivities)
-        val pending = PendingActivity(scheduled.activityType)
+        val pending = PendingActivity(scheduled.activityType, session)
         executor.commands.issue(scheduled)
         activities[scheduled.seq] = pending
         try {

@@ -137,6 +137,9 @@ public interface HistoryStore : AutoCloseable {
     /** Earliest due time of any timer, or null. */
     public fun nextTimerDue(): Long?
 
+    /** Hosts and the session scheduler. */
+    public val sessions: SessionStore
+
     /** Receives wake-up hints after commits. */
     public var listener: StoreListener
 
@@ -184,6 +187,9 @@ public interface StoreListener {
     public fun activityTaskReady(namespace: String, taskQueue: String) {}
     public fun timerScheduled(fireAt: Long) {}
     public fun runClosed(runId: String) {}
+
+    /** A host of [taskQueue] has room again (a session ended, a host registered): waiting requests may fit. */
+    public fun sessionCapacityFreed(namespace: String, taskQueue: String) {}
 
     public companion object {
         public val NONE: StoreListener = object : StoreListener {}

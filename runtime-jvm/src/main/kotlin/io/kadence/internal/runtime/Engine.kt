@@ -25,16 +25,21 @@ internal class Engine(
     val converter: DataConverter,
     val namespace: String,
     val identity: String,
+    /** The host id of this process's session hosts, unless a worker sets its own. */
+    val hostId: String = HostIdentity.machineName(),
 ) : StoreListener, EagerDispatch, AutoCloseable {
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val pollers = CopyOnWriteArrayList<TaskPoller<*>>()
     private val closeWaiters = ConcurrentHashMap<String, CompletableDeferred<Unit>>()
     val timerWake = WakeSignal()
     val timerService = TimerService(this)
+    val sessionHosts = SessionHosts(this)
 
     init {
         store.listener = this
         store.eagerDispatch = this
+        // On a virtual clock host heartbeats are virtual too, so a dead host can be found without waiting.
+        if (clock.isVirtual) store.sessions.hostClock = clock::now
     }
 
     /**
@@ -135,6 +140,8 @@ internal class Engine(
     }
 
     override fun timerScheduled(fireAt: Long) = timerWake.signal()
+
+    override fun sessionCapacityFreed(namespace: String, taskQueue: String) = sessionHosts.requestPlacement()
 
     override fun runClosed(runId: String) {
         closeWaiters.remove(runId)?.complete(Unit)

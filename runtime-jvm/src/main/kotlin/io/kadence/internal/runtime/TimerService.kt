@@ -8,7 +8,8 @@ import kotlinx.coroutines.launch
 import org.slf4j.LoggerFactory
 
 /**
- * Fires due timers and times out expired activity attempts. On the real clock it sleeps until the
+ * Fires due timers, times out expired activity attempts, and runs the session sweep (dead hosts,
+ * creation timeouts, waiting requests; see [SessionHosts]). On the real clock it sleeps until the
  * next timer (or a hint that an earlier one was created), waking at least every [leaseCheckMillis]
  * to look for expired leases. On a virtual clock it also moves time: when no worker is busy and
  * nothing is runnable, it jumps to the next timer or visibility time.
@@ -37,8 +38,11 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         val store = engine.store
         if (store.hasRunnableTasks(now, engine.namespace, engine.polledQueues(TaskPoller.Kind.WORKFLOW), engine.polledQueues(TaskPoller.Kind.ACTIVITY))) return false
         if (!engine.workersIdle()) return false
-        val next = store.nextWakeTime(now) ?: return false
+        // A host had room again after the last pass: place waiting sessions before time moves on.
+        if (engine.sessionHosts.isPlacementPending) return false
+        val next = listOfNotNull(store.nextWakeTime(now), engine.sessionHosts.nextWakeTime(now)).minOrNull() ?: return false
         if (next <= now || !engine.workersIdle()) return false
+        engine.sessionHosts.beforeTimeMoves(next)
         clock.advanceTo(next)
         engine.wakeAllPollers()
         return true
@@ -52,6 +56,7 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 val now = clock.now()
                 var worked = store.fireDueTimers(now, 500)
                 worked += store.expireActivities(now, 200)
+                worked += engine.sessionHosts.sweep(now)
                 if (worked > 0) continue
                 if (clock is VirtualClock) {
                     if (clock.held) { engine.timerWake.await(5); continue }

@@ -25,5 +25,6 @@ internal object ActivityTasks : Table("activity_tasks") {
     val cancelRequested = bool("cancel_requested")
     val heartbeatDetails = text("heartbeat_details").nullable()
     val lastFailure = text("last_failure").nullable()
+    val sessionId = varchar("session_id", 64).nullable()
     override val primaryKey = PrimaryKey(taskId)
 }

@@ -19,6 +19,12 @@ import io.kadence.history.EventAttributes
 import io.kadence.history.closesRun
 import io.kadence.history.WorkflowTaskCompleted
 import io.kadence.history.WorkflowReset
+import io.kadence.history.SessionCompleted
+import io.kadence.history.SessionCreated
+import io.kadence.history.SessionCreationTimedOut
+import io.kadence.history.SessionFailed
+import io.kadence.history.SessionRequestRejected
+import io.kadence.history.SessionRequested
 import io.kadence.failure.Failures
 import io.kadence.history.FailureInfo
 import io.kadence.history.HistoryCodec
@@ -97,6 +103,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private val db: Database
     override var listener: StoreListener = StoreListener.NONE
     override var eagerDispatch: EagerDispatch = EagerDispatch.NONE
+    override val sessions: JdbcSessionStore = JdbcSessionStore(this)
 
     init {
         migrate(dataSource)
@@ -114,9 +121,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Hints gathered inside a transaction, given to the listener only after it committed. */
-    private class Hints {
+    internal class Hints {
         val workflowQueues = LinkedHashSet<Pair<String, String>>()
         val activityQueues = LinkedHashSet<Pair<String, String>>()
+        /** Task queues on which a session host has room again. */
+        val freedQueues = LinkedHashSet<Pair<String, String>>()
         val closedRuns = ArrayList<String>()
         var earliestTimer: Long? = null
         fun timer(at: Long) { earliestTimer = earliestTimer?.coerceAtMost(at) ?: at }
@@ -142,7 +151,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    private fun <T> write(block: JdbcTransaction.(Hints) -> T): T {
+    internal fun <T> write(block: JdbcTransaction.(Hints) -> T): T {
         var hints = Hints()
         val result = try {
             transaction(db) {
@@ -163,6 +172,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         hints.activityQueues.forEach { (ns, q) -> l.activityTaskReady(ns, q) }
         hints.earliestTimer?.let { l.timerScheduled(it) }
         hints.closedRuns.forEach { l.runClosed(it) }
+        hints.freedQueues.forEach { (ns, q) -> l.sessionCapacityFreed(ns, q) }
         return result
     }
 
@@ -173,6 +183,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         hints.activityQueues.forEach { (ns, q) -> payloads += PgNotifications.activityHint(ns, q) }
         hints.earliestTimer?.let { payloads += PgNotifications.timerHint(it) }
         hints.closedRuns.forEach { payloads += PgNotifications.closedHint(it) }
+        hints.freedQueues.forEach { (ns, q) -> payloads += PgNotifications.capacityHint(ns, q) }
         if (payloads.isEmpty()) return
         val jdbc = connection.connection as java.sql.Connection
         jdbc.prepareStatement("SELECT pg_notify(?, ?)").use { stmt ->
@@ -184,7 +195,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    private fun <T> read(block: JdbcTransaction.() -> T): T = transaction(db, readOnly = true) { block() }
+    internal fun <T> read(block: JdbcTransaction.() -> T): T = transaction(db, readOnly = true) { block() }
 
     // ---------------------------------------------------------------- runs
 
@@ -314,7 +325,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val closedTimers = prefix.mapNotNull { when (val a = it.attributes) { is TimerFired -> a.seq; is TimerCanceled -> a.seq; else -> null } }.toSet()
         for (e in prefix) {
             when (val a = e.attributes) {
-                is ActivityScheduled -> if (a.seq !in closedActivities) scheduleActivity(newRun, a, now, hints)
+                // A session's activities do not carry over: their session does not (see below).
+                is ActivityScheduled -> if (a.seq !in closedActivities && a.sessionId == null) scheduleActivity(newRun, a, now, hints)
                 is TimerStarted -> if (a.seq !in closedTimers) {
                     Timers.insert { it[Timers.runId] = newRunId; it[seq] = a.seq; it[fireAt] = a.fireAtMillis }
                     hints.timer(a.fireAtMillis)
@@ -323,10 +335,32 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             }
         }
         insertInbox(newRunId, WorkflowReset(baseRunId, eventId, reason), now)
+        // Sessions the prefix left open or waiting belonged to the terminated run, which released them: they fail here.
+        openSessionsOf(prefix).forEach { (seq, created) ->
+            val why = "the workflow was reset to event $eventId of run $baseRunId; sessions do not carry over to the new run"
+            insertInbox(newRunId, SessionFailed(seq, created?.sessionId ?: "", created?.hostId ?: "", why), now)
+        }
         history.drop(prefix.size).forEach { e -> (e.attributes as? WorkflowSignaled)?.let { insertInbox(newRunId, it, now) } }
         insertWorkflowTask(newRunId, namespace, started.taskQueue, now, now, 0, hints)
         insertRunDeadline(newRunId, started, now, hints)
         newRunId
+    }
+
+    /** The sessions [history] requested and did not see end, by request seq, with their `SessionCreated` if they got one. */
+    private fun openSessionsOf(history: List<HistoryEvent>): Map<Long, SessionCreated?> {
+        val open = LinkedHashMap<Long, SessionCreated?>()
+        for (e in history) {
+            when (val a = e.attributes) {
+                is SessionRequested -> open[a.seq] = null
+                is SessionCreated -> if (a.seq in open) open[a.seq] = a
+                is SessionCompleted -> open.remove(a.seq)
+                is SessionFailed -> open.remove(a.seq)
+                is SessionCreationTimedOut -> open.remove(a.seq)
+                is SessionRequestRejected -> open.remove(a.seq)
+                else -> {}
+            }
+        }
+        return open
     }
 
     /** The `WorkflowStarted` event of run [runId]. */
@@ -362,7 +396,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     // ---------------------------------------------------------------- child workflows
 
     /** Inserts an input into [runId]'s inbox without ensuring a task (the caller does). */
-    private fun insertInbox(runId: String, input: EventAttributes, now: Long) {
+    internal fun insertInbox(runId: String, input: EventAttributes, now: Long) {
         Inbox.insert {
             it[Inbox.runId] = runId
             it[body] = HistoryCodec.encodeAttributes(input)
@@ -596,7 +630,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Locks and returns the open run [runId], or null when it is closed or gone. */
-    private fun lockOpenRun(runId: String): ResultRow? =
+    internal fun lockOpenRun(runId: String): ResultRow? =
         runRow(runId, lock = true)?.takeIf { it[WorkflowExecutions.status] == RunStatus.RUNNING.name }
 
     private fun openRunOrThrow(namespace: String, workflowId: String, runId: String?): ResultRow {
@@ -629,7 +663,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[closeTime] = now
             it[failure] = HistoryCodec.encodeFailure(failureInfo)
         }
-        dropRunWork(id)
+        dropRunWork(id, hints)
         val successor = if (retry) retryRun(toRunRecord(run), failureInfo, now, hints) else null
         afterClose(id, closeStatus, null, failureInfo, successor, now, hints)
         hints.closedRuns += id
@@ -643,7 +677,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Records an input for the run's next workflow task and makes sure such a task exists. */
-    private fun addInput(run: ResultRow, input: EventAttributes, now: Long, hints: Hints) {
+    internal fun addInput(run: ResultRow, input: EventAttributes, now: Long, hints: Hints) {
         val id = run[WorkflowExecutions.runId]
         Inbox.insert {
             it[runId] = id
@@ -714,7 +748,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         Inbox.selectAll().where { Inbox.runId eq runId }.orderBy(Inbox.seq)
             .map { InboxItem(it[Inbox.seq], HistoryCodec.decodeAttributes(it[Inbox.body])) }
 
-    private fun dropRunWork(runId: String) {
+    private fun dropRunWork(runId: String, hints: Hints) {
+        sessions.releaseRun(runId, hints)
         WorkflowTasks.deleteWhere { WorkflowTasks.runId eq runId }
         ActivityTasks.deleteWhere { ActivityTasks.runId eq runId }
         Timers.deleteWhere { Timers.runId eq runId }
@@ -901,7 +936,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                     else -> {}
                 }
             }
-            dropRunWork(id)
+            dropRunWork(id, hints)
             val continued = (events.last().attributes as? WorkflowContinuedAsNew)?.also { continueRun(run, it, now, hints) }?.newRunId
             val retried = if (close.first == RunStatus.FAILED) retryRun(run, close.third, now, hints) else null
             afterClose(id, close.first, close.second, close.third, continued ?: retried, now, hints)
@@ -924,6 +959,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 is ActivityCancelRequested -> newInputs = requestActivityCancel(id, a.seq, now) || newInputs
                 is ChildWorkflowScheduled -> startChildRun(run, a, now, hints)
                 is ChildWorkflowCancelRequested -> cancelChild(id, a.seq, now, hints)
+                is SessionRequested -> sessions.request(run, a, now, { input -> insertInbox(id, input, now) }, hints)
+                is SessionCompleted -> sessions.complete(id, a.seq, hints)
                 else -> {}
             }
         }
@@ -1000,6 +1037,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[scheduleToStartDeadline] = o.scheduleToStartMillis?.let { ms -> now + ms }
             it[scheduleToCloseDeadline] = o.scheduleToCloseMillis?.let { ms -> now + ms }
             it[cancelRequested] = false
+            it[sessionId] = a.sessionId
             if (slot != null) {
                 it[leaseOwner] = slot.owner
                 it[leaseUntil] = DbNowMillis + leaseMillis

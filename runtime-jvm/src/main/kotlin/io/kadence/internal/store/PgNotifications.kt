@@ -52,6 +52,7 @@ internal class PgNotifications(
             "a" -> l.activityTaskReady(parts[1], parts[2])
             "t" -> l.timerScheduled(parts[1].toLong())
             "c" -> l.runClosed(parts[1])
+            "s" -> l.sessionCapacityFreed(parts[1], parts[2])
         }
     }
 
@@ -68,5 +69,6 @@ internal class PgNotifications(
         fun activityHint(namespace: String, queue: String) = "a\u0001$namespace\u0001$queue"
         fun timerHint(at: Long) = "t\u0001$at"
         fun closedHint(runId: String) = "c\u0001$runId"
+        fun capacityHint(namespace: String, queue: String) = "s\u0001$namespace\u0001$queue"
     }
 }
