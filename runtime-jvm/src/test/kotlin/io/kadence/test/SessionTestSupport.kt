@@ -27,6 +27,15 @@ interface HostSteps {
 
     /** Heartbeats every 10 ms until a heartbeat says it is cancelled (then throws). */
     suspend fun watch(tag: String): String
+
+    /** Fails with a non-retryable ApplicationFailure. */
+    suspend fun fail(tag: String): String
+
+    /** Marks the start of a session's work on the host (counted per host until [leave]). */
+    suspend fun enter(tag: String): String
+
+    /** Marks its end. */
+    suspend fun leave(tag: String): String
 }
 
 /** What the hosts of one test saw, shared by the host implementations. */
@@ -36,6 +45,10 @@ class HostLog {
     val maxRunning = ConcurrentHashMap<String, Int>()
     val watching = CompletableDeferred<String>()
     val watchStoppedBy = CompletableDeferred<String>()
+
+    /** Sessions between enter and leave, per host, now and at most. */
+    val inSession = ConcurrentHashMap<String, AtomicInteger>()
+    val maxInSession = ConcurrentHashMap<String, Int>()
 
     fun hostsOf(prefix: String): Set<String> = calls.filter { it.startsWith(prefix) }.map { it.substringAfter('@') }.toSet()
 }
@@ -62,6 +75,23 @@ class HostStepsOn(private val host: String, private val log: HostLog) : HostStep
             log.running[host]!!.decrementAndGet()
         }
         return record("hold", tag)
+    }
+
+    override suspend fun fail(tag: String): String {
+        log.calls += "fail@$host"
+        throw io.kadence.failure.ApplicationFailure("no $tag here", "NotHere", nonRetryable = true)
+    }
+
+    override suspend fun enter(tag: String): String {
+        val now = log.inSession.computeIfAbsent(host) { AtomicInteger() }.incrementAndGet()
+        log.maxInSession.merge(host, now, ::maxOf)
+        delay(2)
+        return record("enter", tag)
+    }
+
+    override suspend fun leave(tag: String): String {
+        log.inSession[host]!!.decrementAndGet()
+        return record("leave", tag)
     }
 
     override suspend fun watch(tag: String): String {
