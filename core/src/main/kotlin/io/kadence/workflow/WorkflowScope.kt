@@ -162,6 +162,15 @@ public interface WorkflowScope : CoroutineScope {
     public fun sessionInfo(): SessionInfo?
 
     /**
+     * Ends the session the calling code runs in before its block does, releasing its host's capacity
+     * now (as Cadence's `CompleteSession`). Activity calls made in the block afterwards fail with
+     * [io.kadence.failure.IllegalWorkflowStateException]; calling it again does nothing.
+     *
+     * @throws io.kadence.failure.IllegalWorkflowStateException when called outside a session block.
+     */
+    public fun completeSession()
+
+    /**
      * Calls the activity named [name] with [args] (encoded with their declared [argTypes]) and
      * decodes its result as [resultType]. For dynamic cases; prefer typed stubs.
      */

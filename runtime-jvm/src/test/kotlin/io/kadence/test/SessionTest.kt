@@ -375,6 +375,35 @@ class SessionTest {
         }
     }
 
+    private val earlyFinisher = workflow<Unit, String>("EarlyFinisher") {
+        val files = activities<HostSteps>(steps)
+        session(creationTimeout = 1.minutes, executionTimeout = 1.hours, resources = mapOf("gpu" to 1)) {
+            val a = files.download("a")
+            completeSession()
+            completeSession()
+            signalChannel<String>("go").receive()
+            val after = try { files.upload(a) } catch (e: io.kadence.failure.IllegalWorkflowStateException) { e.message }
+            "$a; after completeSession: $after"
+        }
+    }
+
+    @Test
+    fun `completeSession releases the host at once and refuses later calls in the block`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.workflowWorker("files", earlyFinisher)
+            kadence.sessionHost("files", "host-a", HostLog()) { resource("gpu", 1) }
+            val h = kadence.client.start(earlyFinisher, Unit) { id = "early"; taskQueue = "files" }
+            eventuallyTrue("the session to be completed") { h.eventKinds().contains("SessionCompleted") }
+            // Still inside the block (waiting for "go"), the host is free again.
+            assertEquals(emptyMap(), kadence.hostsOf("files").getValue("host-a").used)
+            h.signal("go", "now")
+            val result = h.result(30.seconds)
+            assertTrue(result.startsWith("download(a)@host-a via files@host-a; after completeSession: workflow 'early' called an activity in session "), result)
+            assertTrue(result.endsWith("after the session was completed or its block ended; call activities in the session before completeSession() and inside its block"), result)
+            assertEquals(1, h.history().toList().count { it.attributes is SessionCompleted })
+        }
+    }
+
     @Test
     fun `a host id is the configured one, else the one kept in the data directory`() {
         val dir = Files.createTempDirectory("kadence-host")

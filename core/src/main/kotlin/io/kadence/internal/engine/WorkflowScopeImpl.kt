@@ -142,6 +142,13 @@ internal class WorkflowScopeImpl(
 
     override fun sessionInfo(): io.kadence.workflow.SessionInfo? = coroutineContext[SessionElement]?.session?.info
 
+    override fun completeSession() {
+        val session = coroutineContext[SessionElement]?.session ?: throw io.kadence.failure.IllegalWorkflowStateException(
+            "workflow '${info.workflowId}' called completeSession() outside a session block; call it inside session { }",
+        )
+        executor.state.sessions.complete(session)
+    }
+
     override suspend fun executeActivity(
         name: String,
         args: List<Any?>,

@@ -49,7 +49,8 @@ internal class OpenSession(val seq: Long, val created: SessionCreated) {
         endedBy?.let { throw it }
         if (closed) {
             throw IllegalWorkflowStateException(
-                "workflow '$workflowId' called an activity in session ${created.sessionId} after its block ended; call activities inside the block",
+                "workflow '$workflowId' called an activity in session ${created.sessionId} after the session was completed or its block ended; " +
+                    "call activities in the session before completeSession() and inside its block",
             )
         }
     }
@@ -135,6 +136,9 @@ internal class WorkflowSessions(private val executor: WorkflowExecutor) {
         }
         return result.getOrThrow()
     }
+
+    /** `completeSession()`: the block ends its session early; what it calls afterwards is refused. */
+    fun complete(session: OpenSession) = close(session)
 
     /** Ends the session's part in this run; releases its capacity unless the store already did (it failed). */
     private fun close(session: OpenSession) {
