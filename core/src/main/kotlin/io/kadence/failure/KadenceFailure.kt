@@ -36,6 +36,18 @@ public class ApplicationFailure(
         /** A failure that is never retried, whatever the retry policy says. */
         @JvmStatic public fun newNonRetryableFailure(message: String, type: String): ApplicationFailure =
             ApplicationFailure(message, type, nonRetryable = true)
+
+        /** A retryable failure of the given [type] caused by [cause] (for Java). */
+        @JvmStatic public fun newFailureWithCause(message: String, type: String, cause: Throwable?): ApplicationFailure =
+            ApplicationFailure(message, type, cause = cause)
+
+        /** A non-retryable failure caused by [cause] (for Java). */
+        @JvmStatic public fun newNonRetryableFailureWithCause(message: String, type: String, cause: Throwable?): ApplicationFailure =
+            ApplicationFailure(message, type, nonRetryable = true, cause = cause)
+
+        /** A retryable failure whose next attempt comes after [nextRetryDelay] instead of the policy's interval (for Java). */
+        @JvmStatic public fun newFailureWithDelay(message: String, type: String, nextRetryDelay: java.time.Duration): ApplicationFailure =
+            ApplicationFailure(message, type, nextRetryDelay = kotlin.time.Duration.parseIsoString(nextRetryDelay.toString()))
     }
 }
 

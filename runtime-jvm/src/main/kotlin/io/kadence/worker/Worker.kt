@@ -204,6 +204,7 @@ public class Worker internal constructor(
             }
         }
         workflowRunner?.let(engine::unregisterWorkflowRunner)
+        workflowRunner?.destroyCached()
         workflowPoller?.let(engine::unregister)
         activityPoller?.let(engine::unregister)
         hostPoller?.let(engine::unregister)

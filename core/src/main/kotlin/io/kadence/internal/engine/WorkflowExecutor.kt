@@ -54,6 +54,30 @@ public class WorkflowExecutor(
     internal val updates = UpdateHandlers(this)
     internal val locals = LocalActivities(this)
 
+    private val destroyHooks = ArrayList<() -> Unit>()
+
+    /** Runs [hook] when this executor is discarded (see [destroy]). */
+    internal fun onDestroy(hook: () -> Unit) {
+        destroyHooks += hook
+    }
+
+    /**
+     * The worker discards this executor (evicted from its cache, closed, dropped after a failure or
+     * a stale task): what workflow code holds outside the loop (the threads of workflows written in
+     * Java) is released. Workflow coroutines are not resumed; the executor is not used again.
+     */
+    public fun destroy() {
+        val hooks = destroyHooks.toList()
+        destroyHooks.clear()
+        for (hook in hooks) {
+            try {
+                hook()
+            } catch (e: Exception) {
+                // A hook that fails must not keep the others from running.
+            }
+        }
+    }
+
     /** Update requests this task rejected (update id → failure); they leave no trace in history. */
     public val rejectedUpdates: MutableMap<String, io.kadence.history.FailureInfo> = LinkedHashMap()
     internal lateinit var info: WorkflowInfo

@@ -25,6 +25,8 @@ internal class WorkflowScopeImpl(
 ) : WorkflowScope {
     fun withContext(context: CoroutineContext) = WorkflowScopeImpl(executor, context)
 
+    internal fun executorForHooks(): WorkflowExecutor = executor
+
     override val info: WorkflowInfo get() = executor.info
     override val isReplaying: Boolean get() = executor.isReplaying
     override val logger: WorkflowLogger by lazy { ReplaySafeLogger(executor) }
@@ -197,4 +199,14 @@ private class ReplaySafeLogger(private val executor: WorkflowExecutor) : Workflo
     override fun info(message: String) = write { log.info(prefix(message)) }
     override fun warn(message: String, error: Throwable?) = write { log.warn(prefix(message), error) }
     override fun error(message: String, error: Throwable?) = write { log.error(prefix(message), error) }
+}
+
+/**
+ * Runs [hook] when the executor running [scope]'s workflow is discarded by its worker (for bridges
+ * that keep threads outside the loop, such as Java workflows). For Kadence's own modules.
+ */
+@io.kadence.internal.InternalKadenceApi
+public fun registerDestroyHook(scope: WorkflowScope, hook: () -> Unit) {
+    val impl = scope as? WorkflowScopeImpl ?: throw IllegalArgumentException("not a Kadence workflow scope: $scope")
+    impl.executorForHooks().onDestroy(hook)
 }

@@ -52,7 +52,10 @@ internal class ActivityInvoker(
         val binding = activities[type]
         val result = if (binding != null) invoke(binding, type, input) else dynamic!!(type, io.kadence.converter.EncodedValues(input, converter))
         // A dynamic activity's result type is only known at run time: encode by the value's class.
-        val resultType = binding?.signature?.resultType ?: result?.javaClass ?: Unit::class.java
+        val declared = binding?.signature?.resultType
+        // A Java void method has no value: it is recorded as Kotlin's Unit.
+        if (declared == Void.TYPE || declared == Void::class.java) return Payloads.encode(converter, Unit, Unit::class.java, "result of $what")
+        val resultType = declared ?: result?.javaClass ?: Unit::class.java
         return if (binding == null && result == null) null else Payloads.encode(converter, result, resultType, "result of $what")
     }
 

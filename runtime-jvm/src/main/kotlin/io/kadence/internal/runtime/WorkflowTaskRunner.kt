@@ -57,7 +57,9 @@ internal class WorkflowTaskRunner(
         var executor: WorkflowExecutor? = null
         val thread = Thread.currentThread()
         try {
-            executor = cache.take(run.runId)?.takeIf { it.nextEventId == run.nextEventId }
+            executor = cache.take(run.runId)?.let { cached ->
+                if (cached.nextEventId == run.nextEventId) cached else null.also { cached.destroy() }
+            }
             val history = if (executor == null) engine.store.readHistory(run.runId) else null
             // Only workflow code is watched: an interrupt during store I/O could break the connection (or H2's file channel).
             running[thread] = System.nanoTime()
@@ -68,16 +70,16 @@ internal class WorkflowTaskRunner(
             runLocalActivities(executor, events, thread, run.workflowId, time, lease)
             // Cached before the commit: the run's next task may be handed to this worker eagerly as the
             // commit returns, and must find it. Taken out again when the commit does not happen.
-            if (!executor.isClosed) cache.put(executor)
+            cache.put(executor)
             val completion = try {
                 engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now(), executor.rejectedUpdates.toMap())
             } catch (e: Throwable) {
-                cache.take(run.runId)
+                cache.discard(run.runId)
                 throw e
             }
             if (completion != TaskCompletion.COMMITTED) {
                 // Signals arrived while the task was closing the run: the executor ran ahead of history, so it is dropped.
-                cache.take(run.runId)
+                cache.discard(run.runId)
                 log.debug("workflow task of '{}' (run {}) handed back: newer inputs arrived", run.workflowId, run.runId)
                 return
             }
@@ -89,12 +91,18 @@ internal class WorkflowTaskRunner(
             val blockedError = if (stopWatching(thread)) blockedFailure(run.runId, run.workflowId) else null
             val failure = blockedError ?: e
             log.warn("workflow task of '{}' (run {}) failed: {}", run.workflowId, run.runId, failure.toString())
+            // An executor that failed mid-task is not kept (it may be in the cache already if the commit failed).
+            cache.discard(run.runId)
+            executor?.destroy()
             fail(lease, describe(failure))
         } finally {
             stopWatching(thread)
             Thread.interrupted() // clear an interrupt from the watchdog
         }
     }
+
+    /** The worker is closing: every cached run is destroyed. */
+    fun destroyCached() = cache.clear()
 
     /** Stops watching [thread]; no interrupt reaches it afterwards. Returns true if the watchdog had flagged it. */
     @Synchronized
@@ -128,21 +136,22 @@ internal class WorkflowTaskRunner(
             } catch (e: Throwable) {
                 if (e is Error && e !is StackOverflowError && e !is OutOfMemoryError && e !is AssertionError) throw e
                 // The executor is dropped; a normal task replays the run and records the failure if it recurs.
+                executor.destroy()
                 log.debug("fused workflow task of run {} failed in memory; falling back: {}", lease.runId, e.toString())
                 return false
             } finally {
                 stopWatching(thread)
                 Thread.interrupted()
             }
-            if (!executor.isClosed) cache.put(executor)
+            cache.put(executor)
             val fused = try {
                 engine.store.completeActivityWithTask(lease, outcome, events, now, executor.rejectedUpdates.toMap())
             } catch (e: Throwable) {
-                cache.take(lease.runId)
+                cache.discard(lease.runId)
                 throw e
             }
             // Not fused: the outcome was recorded as an input, and the executor ran ahead of history.
-            if (!fused) cache.take(lease.runId) else logCommitted(lease.workflowId, lease.runId, events)
+            if (!fused) cache.discard(lease.runId) else logCommitted(lease.workflowId, lease.runId, events)
             return true
         } finally {
             poller.release()

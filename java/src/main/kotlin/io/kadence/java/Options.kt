@@ -1,0 +1,164 @@
+package io.kadence.java
+
+import io.kadence.activity.ActivityCancellationType
+import io.kadence.workflow.ParentClosePolicy
+import kotlin.time.toKotlinDuration
+import java.time.Duration as JDuration
+
+// Java builders for the option types. Each builds the Kotlin value the engine uses (validated the same
+// way) and takes java.time.Duration; build() throws InvalidArgumentException for bad values.
+
+/** How an activity (or a failed workflow run) is retried: `RetryPolicy.newBuilder().maximumAttempts(3).build()`. */
+public class RetryPolicy private constructor(internal val kotlin: io.kadence.activity.RetryPolicy) {
+    public class Builder internal constructor() {
+        private var initialInterval: JDuration = JDuration.ofSeconds(1)
+        private var backoffCoefficient: Double = 2.0
+        private var maximumInterval: JDuration? = null
+        private var maximumAttempts: Int = 0
+        private var nonRetryableErrorTypes: List<String> = emptyList()
+
+        public fun initialInterval(d: JDuration): Builder = apply { initialInterval = d }
+        public fun backoffCoefficient(c: Double): Builder = apply { backoffCoefficient = c }
+        public fun maximumInterval(d: JDuration?): Builder = apply { maximumInterval = d }
+
+        /** 0 (the default) retries until a timeout or a non-retryable failure stops it. */
+        public fun maximumAttempts(n: Int): Builder = apply { maximumAttempts = n }
+        public fun nonRetryableErrorTypes(vararg types: String): Builder = apply { nonRetryableErrorTypes = types.toList() }
+
+        public fun build(): RetryPolicy = RetryPolicy(
+            io.kadence.activity.RetryPolicy(
+                initialInterval.toKotlinDuration(), backoffCoefficient, maximumInterval?.toKotlinDuration(), maximumAttempts, nonRetryableErrorTypes,
+            ),
+        )
+    }
+
+    public companion object {
+        @JvmStatic public fun newBuilder(): Builder = Builder()
+    }
+}
+
+/** How an activity call is scheduled: timeouts, retries, its task queue and what canceling it waits for. */
+public class ActivityOptions private constructor(internal val kotlin: io.kadence.activity.ActivityOptions) {
+    public class Builder internal constructor() {
+        private var startToClose: JDuration? = null
+        private var scheduleToClose: JDuration? = null
+        private var scheduleToStart: JDuration? = null
+        private var heartbeat: JDuration? = null
+        private var retry: RetryPolicy? = null
+        private var taskQueue: String? = null
+        private var cancellationType: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL
+
+        public fun startToCloseTimeout(d: JDuration): Builder = apply { startToClose = d }
+        public fun scheduleToCloseTimeout(d: JDuration): Builder = apply { scheduleToClose = d }
+        public fun scheduleToStartTimeout(d: JDuration): Builder = apply { scheduleToStart = d }
+        public fun heartbeatTimeout(d: JDuration): Builder = apply { heartbeat = d }
+        public fun retryPolicy(p: RetryPolicy): Builder = apply { retry = p }
+        public fun taskQueue(q: String): Builder = apply { taskQueue = q }
+        public fun cancellationType(t: ActivityCancellationType): Builder = apply { cancellationType = t }
+
+        public fun build(): ActivityOptions = ActivityOptions(
+            io.kadence.activity.ActivityOptions(
+                startToClose?.toKotlinDuration(), scheduleToClose?.toKotlinDuration(), scheduleToStart?.toKotlinDuration(),
+                heartbeat?.toKotlinDuration(), retry?.kotlin ?: io.kadence.activity.RetryPolicy(), taskQueue, cancellationType,
+            ),
+        )
+    }
+
+    public companion object {
+        @JvmStatic public fun newBuilder(): Builder = Builder()
+    }
+}
+
+/** Options of a local activity: timeouts and retries (see `WorkflowContext.localActivities`). */
+public class LocalActivityOptions private constructor(internal val kotlin: io.kadence.activity.LocalActivityOptions) {
+    public class Builder internal constructor() {
+        private var startToClose: JDuration? = null
+        private var scheduleToClose: JDuration? = null
+        private var retry: RetryPolicy? = null
+        private var localRetryThreshold: JDuration = JDuration.ofMinutes(1)
+
+        public fun startToCloseTimeout(d: JDuration): Builder = apply { startToClose = d }
+        public fun scheduleToCloseTimeout(d: JDuration): Builder = apply { scheduleToClose = d }
+        public fun retryPolicy(p: RetryPolicy): Builder = apply { retry = p }
+        public fun localRetryThreshold(d: JDuration): Builder = apply { localRetryThreshold = d }
+
+        public fun build(): LocalActivityOptions = LocalActivityOptions(
+            io.kadence.activity.LocalActivityOptions(
+                startToClose?.toKotlinDuration(), scheduleToClose?.toKotlinDuration(), retry?.kotlin ?: io.kadence.activity.RetryPolicy(),
+                localRetryThreshold.toKotlinDuration(),
+            ),
+        )
+    }
+
+    public companion object {
+        @JvmStatic public fun newBuilder(): Builder = Builder()
+    }
+}
+
+/** Options of a child workflow started from a Java workflow. */
+public class ChildWorkflowOptions private constructor(internal val kotlin: io.kadence.workflow.ChildWorkflowOptions) {
+    public class Builder internal constructor() {
+        private var workflowId: String? = null
+        private var taskQueue: String? = null
+        private var executionTimeout: JDuration? = null
+        private var runTimeout: JDuration? = null
+        private var parentClosePolicy: ParentClosePolicy = ParentClosePolicy.TERMINATE
+        private var cancellationType: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL
+
+        public fun workflowId(id: String): Builder = apply { workflowId = id }
+        public fun taskQueue(q: String): Builder = apply { taskQueue = q }
+        public fun executionTimeout(d: JDuration): Builder = apply { executionTimeout = d }
+        public fun runTimeout(d: JDuration): Builder = apply { runTimeout = d }
+        public fun parentClosePolicy(p: ParentClosePolicy): Builder = apply { parentClosePolicy = p }
+        public fun cancellationType(t: ActivityCancellationType): Builder = apply { cancellationType = t }
+
+        public fun build(): ChildWorkflowOptions = ChildWorkflowOptions(
+            io.kadence.workflow.ChildWorkflowOptions(
+                workflowId, taskQueue, executionTimeout?.toKotlinDuration(), runTimeout?.toKotlinDuration(), parentClosePolicy, cancellationType,
+            ),
+        )
+    }
+
+    public companion object {
+        @JvmStatic public fun newBuilder(): Builder = Builder()
+        @JvmStatic public fun defaults(): ChildWorkflowOptions = Builder().build()
+    }
+}
+
+/**
+ * What a session asks for (see `WorkflowContext.session`): creation and execution timeouts, the
+ * resources its host must have free, and how long the host may be silent before it fails.
+ */
+public class SessionOptions private constructor(internal val kotlin: io.kadence.workflow.SessionOptions) {
+    public class Builder internal constructor() {
+        private var creationTimeout: JDuration = JDuration.ofMinutes(1)
+        private var executionTimeout: JDuration? = null
+        private val resources = LinkedHashMap<String, Int>()
+        private var heartbeatTimeout: JDuration = JDuration.ofSeconds(20)
+        private var taskQueue: String? = null
+        private var recreateToken: String? = null
+
+        public fun creationTimeout(d: JDuration): Builder = apply { creationTimeout = d }
+        public fun executionTimeout(d: JDuration): Builder = apply { executionTimeout = d }
+        public fun resource(name: String, amount: Int): Builder = apply { resources[name] = amount }
+        public fun heartbeatTimeout(d: JDuration): Builder = apply { heartbeatTimeout = d }
+        public fun taskQueue(q: String): Builder = apply { taskQueue = q }
+
+        /** A token from `SessionInfo.recreateToken()` of an earlier session: same host when it has room. */
+        public fun recreateToken(token: String): Builder = apply { recreateToken = token }
+
+        public fun build(): SessionOptions {
+            val execution = executionTimeout ?: throw io.kadence.failure.InvalidArgumentException("SessionOptions needs an executionTimeout")
+            return SessionOptions(
+                io.kadence.workflow.SessionOptions(
+                    creationTimeout.toKotlinDuration(), execution.toKotlinDuration(), resources.toMap(), heartbeatTimeout.toKotlinDuration(),
+                    taskQueue, recreateToken,
+                ),
+            )
+        }
+    }
+
+    public companion object {
+        @JvmStatic public fun newBuilder(): Builder = Builder()
+    }
+}

@@ -1,0 +1,126 @@
+package io.kadence.java
+
+import io.kadence.client.KadenceClient
+import io.kadence.client.SessionHostDescription
+import io.kadence.client.WorkflowDescription
+import io.kadence.client.WorkflowHandle
+import io.kadence.client.WorkflowIdConflictPolicy
+import io.kadence.client.WorkflowIdReusePolicy
+import io.kadence.client.WorkflowStartOptions
+import io.kadence.context.ContextKey
+import io.kadence.java.internal.JavaWorkflows
+import io.kadence.workflow.WorkflowDefinition
+import java.lang.reflect.Type
+import java.util.concurrent.CompletableFuture
+import kotlin.time.toKotlinDuration
+import java.time.Duration as JDuration
+
+/** Options of a workflow start: id, task queue, timeouts, retries, id policies, propagated values. */
+public class WorkflowOptions private constructor(internal val apply: WorkflowStartOptions.() -> Unit) {
+    public class Builder internal constructor() {
+        private val steps = ArrayList<WorkflowStartOptions.() -> Unit>()
+
+        public fun id(id: String): Builder = apply { steps += { this.id = id } }
+        public fun taskQueue(q: String): Builder = apply { steps += { taskQueue = q } }
+        public fun requestId(id: String): Builder = apply { steps += { requestId = id } }
+        public fun executionTimeout(d: JDuration): Builder = apply { steps += { executionTimeout = d.toKotlinDuration() } }
+        public fun runTimeout(d: JDuration): Builder = apply { steps += { runTimeout = d.toKotlinDuration() } }
+        public fun retryPolicy(p: RetryPolicy): Builder = apply { steps += { retryPolicy = p.kotlin } }
+        public fun startDelay(d: JDuration): Builder = apply { steps += { startDelay = d.toKotlinDuration() } }
+        public fun idReusePolicy(p: WorkflowIdReusePolicy): Builder = apply { steps += { idReusePolicy = p } }
+        public fun idConflictPolicy(p: WorkflowIdConflictPolicy): Builder = apply { steps += { idConflictPolicy = p } }
+
+        /** A value the workflow, its activities and children read without it being passed. */
+        public fun <T> context(key: ContextKey<T>, value: T): Builder = apply { steps += { context(key, value) } }
+
+        public fun build(): WorkflowOptions {
+            val s = steps.toList()
+            return WorkflowOptions { s.forEach { it() } }
+        }
+    }
+
+    public companion object {
+        @JvmStatic public fun newBuilder(): Builder = Builder()
+    }
+}
+
+/** Starts, finds and controls workflows. Every call has a blocking form and an `…Async` twin. */
+public class WorkflowClient internal constructor(private val client: KadenceClient) {
+    /** Starts a run of the Java workflow [workflow]; returns once the start is durable. */
+    public fun <I, O> start(workflow: Class<out JavaWorkflow<I, O>>, input: I, options: WorkflowOptions): WorkflowRun<O> =
+        blocking { startSuspending(JavaWorkflows.definition(workflow), input, options) }
+
+    public fun <I, O> startAsync(workflow: Class<out JavaWorkflow<I, O>>, input: I, options: WorkflowOptions): CompletableFuture<WorkflowRun<O>> =
+        async { startSuspending(JavaWorkflows.definition(workflow), input, options) }
+
+    /** Starts a run of a workflow defined in Kotlin. */
+    public fun <I, O> start(definition: WorkflowDefinition<I, O>, input: I, options: WorkflowOptions): WorkflowRun<O> =
+        blocking { startSuspending(definition, input, options) }
+
+    /** Sends [signalName] to the open run of the options' workflow id, starting one with [input] first if none is open. */
+    public fun <I, O> signalWithStart(
+        workflow: Class<out JavaWorkflow<I, O>>, input: I, signalName: String, signalArg: Any?, options: WorkflowOptions,
+    ): WorkflowRun<O> = blocking {
+        val definition = JavaWorkflows.definition(workflow)
+        WorkflowRun(client.signalWithStart(definition, input, signalName, signalArg, argType(signalArg), options.apply))
+    }
+
+    private suspend fun <I, O> startSuspending(definition: WorkflowDefinition<I, O>, input: I, options: WorkflowOptions): WorkflowRun<O> =
+        WorkflowRun(client.start(definition, input, options.apply))
+
+    /** The run of [workflowId] (the latest when [runId] is null), whose result is a [resultType]. */
+    @JvmOverloads
+    public fun <O> handle(workflowId: String, resultType: Class<O>, runId: String? = null): WorkflowRun<O> =
+        WorkflowRun(client.handle(workflowId, resultType, runId))
+
+    /** The session hosts of [taskQueue] (all when null), with their capacity, use and sessions. */
+    public fun sessionHosts(taskQueue: String?): List<SessionHostDescription> = blocking { client.sessionHosts(taskQueue) }
+}
+
+internal fun argType(arg: Any?): Type = arg?.javaClass ?: Any::class.java
+
+/** One workflow run, as seen from a client. Blocking calls, each with an `…Async` twin. */
+public class WorkflowRun<O> internal constructor(
+    /** The Kotlin handle underneath. */
+    public val kotlin: WorkflowHandle<O>,
+) {
+    public fun workflowId(): String = kotlin.workflowId
+    public fun runId(): String? = kotlin.runId
+
+    /** Waits for the result (following continue-as-new and retries); a failed run throws `WorkflowFailedException`. */
+    public fun result(): O = blocking { kotlin.result() }
+    public fun result(timeout: JDuration): O = blocking { kotlin.result(timeout.toKotlinDuration()) }
+    public fun resultAsync(): CompletableFuture<O> = async { kotlin.result() }
+
+    public fun signal(name: String, arg: Any?): Unit = blocking { kotlin.signal(name, arg, argType(arg)) }
+    public fun signalAsync(name: String, arg: Any?): CompletableFuture<Void?> = async { kotlin.signal(name, arg, argType(arg)); null }
+
+    /** Asks query [name] (answered by replaying the run); the answer is decoded as [resultType]. */
+    public fun <R> query(name: String, resultType: Class<R>, vararg args: Any?): R = blocking {
+        @Suppress("UNCHECKED_CAST")
+        kotlin.query(name, args.toList(), args.map(::argType), resultType) as R
+    }
+
+    /** Sends update [name] and waits for its handler's result. */
+    public fun <R> update(name: String, arg: Any?, resultType: Class<R>): R = blocking {
+        @Suppress("UNCHECKED_CAST")
+        kotlin.update(name, arg, argType(arg), resultType) as R
+    }
+
+    /** The same, with an update id: retrying with the same id applies the update once. */
+    public fun <R> update(name: String, arg: Any?, resultType: Class<R>, updateId: String): R = blocking {
+        @Suppress("UNCHECKED_CAST")
+        kotlin.update(name, arg, argType(arg), resultType, updateId) as R
+    }
+
+    public fun <R> updateAsync(name: String, arg: Any?, resultType: Class<R>): CompletableFuture<R> = async {
+        @Suppress("UNCHECKED_CAST")
+        kotlin.update(name, arg, argType(arg), resultType) as R
+    }
+
+    /** Asks the run to cancel: its code sees `CanceledFailure` and decides how to end. */
+    public fun cancel(reason: String?): Unit = blocking { kotlin.cancel(reason) }
+    public fun terminate(reason: String?): Unit = blocking { kotlin.terminate(reason) }
+    public fun describe(): WorkflowDescription = blocking { kotlin.describe() }
+    public fun describeAsync(): CompletableFuture<WorkflowDescription> = async { kotlin.describe() }
+}
