@@ -109,7 +109,7 @@ public class KadenceOptions private constructor(
 
 /** Worker settings; [Builder.maxConcurrentSessions] and [Builder.sessionResource] make it a session host. */
 public class WorkerOptions private constructor(private val configure: io.kadence.worker.WorkerOptions.() -> Unit) {
-    internal fun kotlin(): io.kadence.worker.WorkerOptions = io.kadence.worker.WorkerOptions().apply(configure)
+    @JvmSynthetic internal fun kotlin(): io.kadence.worker.WorkerOptions = io.kadence.worker.WorkerOptions().apply(configure)
 
     public class Builder internal constructor() {
         private val steps = ArrayList<io.kadence.worker.WorkerOptions.() -> Unit>()

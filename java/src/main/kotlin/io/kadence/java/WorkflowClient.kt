@@ -16,7 +16,7 @@ import kotlin.time.toKotlinDuration
 import java.time.Duration as JDuration
 
 /** Options of a workflow start: id, task queue, timeouts, retries, id policies, propagated values. */
-public class WorkflowOptions private constructor(internal val apply: WorkflowStartOptions.() -> Unit) {
+public class WorkflowOptions private constructor(@get:JvmSynthetic internal val apply: WorkflowStartOptions.() -> Unit) {
     public class Builder internal constructor() {
         private val steps = ArrayList<WorkflowStartOptions.() -> Unit>()
 
