@@ -42,6 +42,7 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
     }
 
     /** Settings shared by every way of opening Kadence. */
+    @io.kadence.KadenceDsl
     public class Options {
         /** The namespace this instance works in. */
         public var namespace: String = "default"

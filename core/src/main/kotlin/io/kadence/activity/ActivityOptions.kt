@@ -42,6 +42,7 @@ public data class ActivityOptions(
     public fun copy(block: Builder.() -> Unit): ActivityOptions = Builder(this).apply(block).build()
 
     /** Mutable twin used by option builders. */
+    @io.kadence.KadenceDsl
     public class Builder(from: ActivityOptions? = null) {
         public var startToClose: Duration? = from?.startToClose
         public var scheduleToClose: Duration? = from?.scheduleToClose

@@ -33,6 +33,7 @@ public data class LocalActivityOptions(
     public fun copy(block: Builder.() -> Unit): LocalActivityOptions = Builder(this).apply(block).build()
 
     /** Mutable twin used by option builders. */
+    @io.kadence.KadenceDsl
     public class Builder(from: LocalActivityOptions? = null) {
         public var startToClose: Duration? = from?.startToClose
         public var scheduleToClose: Duration? = from?.scheduleToClose

@@ -28,6 +28,7 @@ public data class RetryPolicy(
     }
 
     /** Builder-style mutable twin, for `retry { maximumAttempts = 3 }`. */
+    @io.kadence.KadenceDsl
     public class Builder(from: RetryPolicy = RetryPolicy()) {
         public var initialInterval: Duration = from.initialInterval
         public var backoffCoefficient: Double = from.backoffCoefficient

@@ -20,6 +20,7 @@ import kotlin.time.Duration
  * blocking I/O. Reach the outside world through activities. Breaking this rule fails the workflow
  * task with an [io.kadence.failure.IllegalWorkflowStateException] that says what to use instead.
  */
+@io.kadence.KadenceDsl
 public interface WorkflowScope : CoroutineScope {
     /** Ids and type of this run. */
     public val info: WorkflowInfo

@@ -4,6 +4,7 @@ import io.kadence.failure.InvalidArgumentException
 import kotlin.time.Duration
 
 /** How to start a workflow run. Build it in the `start(def, input) { id = "…"; taskQueue = "…" }` block. */
+@io.kadence.KadenceDsl
 public class WorkflowStartOptions {
     /** The workflow id: unique among open runs of the namespace. A random UUID when not set. */
     public var id: String? = null

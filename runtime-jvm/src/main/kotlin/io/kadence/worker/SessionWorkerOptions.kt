@@ -17,6 +17,7 @@ import kotlin.time.Duration.Companion.seconds
  * }.start()
  * ```
  */
+@io.kadence.KadenceDsl
 public class SessionWorkerOptions {
     /** Sessions this host holds at once (its capacity of the `sessions` resource). */
     public var maxConcurrent: Int = 1000

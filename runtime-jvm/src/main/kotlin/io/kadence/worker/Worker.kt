@@ -29,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger
  * everything, then [start]; [close] stops polling, tells running activities, and waits for them
  * up to the grace period.
  */
+@io.kadence.KadenceDsl
 public class Worker internal constructor(
     private val engine: Engine,
     public val taskQueue: String,

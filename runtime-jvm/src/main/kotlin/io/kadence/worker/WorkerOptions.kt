@@ -5,6 +5,7 @@ import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
 /** Limits and tuning of one worker. */
+@io.kadence.KadenceDsl
 public class WorkerOptions {
     /** Workflow tasks run at once. */
     public var maxConcurrentWorkflowTasks: Int = 16
