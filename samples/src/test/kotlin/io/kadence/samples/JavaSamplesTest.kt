@@ -45,3 +45,46 @@ class JavaSamplesTest {
         assertEquals(setOf("gpu-box"), ModelTrainingSample.PEAK.keys)
     }
 }
+
+/** The Java feature samples, each checked for its exact output. */
+class JavaFeatureSamplesTest {
+    @TempDir lateinit var dir: Path
+
+    private val data get() = dir.resolve("data")
+
+    @Test
+    fun `order with retries and a durable sleep`() {
+        assertEquals(listOf("charged o-7 on attempt 3"), io.kadence.samples.java.FeatureSamples.runOrder(data))
+    }
+
+    @Test
+    fun `signals, a query and an update with a validator`() {
+        assertEquals(
+            listOf("discount 80 %: refused (REJECTED)", "discount 10 %: new total 1800", "query total: 1800", "ada bought [coffee, mug] for 1800 cents"),
+            io.kadence.samples.java.FeatureSamples.runMessages(data),
+        )
+    }
+
+    @Test
+    fun `child workflows fan out and in, and one is fire-and-forget`() {
+        assertEquals(listOf("3 children counted 9 words", "fire-and-forget child: report: 9 words"), io.kadence.samples.java.FeatureSamples.runChildren(data))
+    }
+
+    @Test
+    fun `continue-as-new`() {
+        assertEquals(listOf("sum of 1..100 = 5050 for workflow sum-…"), io.kadence.samples.java.FeatureSamples.runContinueAsNew(data))
+    }
+
+    @Test
+    fun `side effect, mutable side effect and version`() {
+        assertEquals(
+            listOf("token recorded once: 8 chars", "max-retries read as [3, 4, 5]", "shipping: express"),
+            io.kadence.samples.java.FeatureSamples.runDeterminism(data),
+        )
+    }
+
+    @Test
+    fun `cancellation with cleanup`() {
+        assertEquals(listOf("canceled: released room 12", "activities: [held room 12, released room 12]"), io.kadence.samples.java.FeatureSamples.runCancellation(data))
+    }
+}
