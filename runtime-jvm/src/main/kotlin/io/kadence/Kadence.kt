@@ -65,6 +65,7 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
         public var dataDir: Path? = null
     }
 
+    /** Ways to open Kadence. */
     public companion object {
         /**
          * Kadence on an H2 database in [dataDir] (created if missing). Every commit reaches the disk

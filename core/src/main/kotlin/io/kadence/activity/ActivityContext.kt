@@ -31,6 +31,7 @@ public data class ActivityInfo(
  * activity's thread.
  */
 public abstract class ActivityContext : AbstractCoroutineContextElement(Key) {
+    /** What is running: workflow, activity type, attempt, headers. */
     public abstract val info: ActivityInfo
 
     /** Encoded details of the last heartbeat of a previous attempt, or null. */
@@ -49,6 +50,7 @@ public abstract class ActivityContext : AbstractCoroutineContextElement(Key) {
     /** True once cancellation of this activity was requested (seen by the last heartbeat). */
     public abstract val isCancelRequested: Boolean
 
+    /** Finding the current context (and its coroutine context key). */
     public companion object Key : CoroutineContext.Key<ActivityContext> {
         private val threadContext = ThreadLocal<ActivityContext?>()
 
@@ -66,6 +68,7 @@ public abstract class ActivityContext : AbstractCoroutineContextElement(Key) {
     /** Installs [ctx] as the current thread's context, returning the previous one. For engine use. */
     @io.kadence.internal.InternalKadenceApi
     public object ThreadBinding {
+        /** Makes ctx the current context of this thread (for runtimes); returns the previous one. */
         public fun bind(ctx: ActivityContext?): ActivityContext? = set(ctx)
     }
 }

@@ -44,12 +44,19 @@ public data class ActivityOptions(
     /** Mutable twin used by option builders. */
     @io.kadence.KadenceDsl
     public class Builder(from: ActivityOptions? = null) {
+        /** Limit for one attempt. */
         public var startToClose: Duration? = from?.startToClose
+        /** Limit for all attempts together. */
         public var scheduleToClose: Duration? = from?.scheduleToClose
+        /** How long a task may wait for a worker. */
         public var scheduleToStart: Duration? = from?.scheduleToStart
+        /** An attempt that does not heartbeat within this has failed. */
         public var heartbeat: Duration? = from?.heartbeat
+        /** How failures are retried. */
         public var retryPolicy: RetryPolicy = from?.retry ?: RetryPolicy()
+        /** The task queue (default: the workflow's). */
         public var taskQueue: String? = from?.taskQueue
+        /** What canceling the call waits for. */
         public var cancellationType: ActivityCancellationType = from?.cancellationType ?: ActivityCancellationType.TRY_CANCEL
 
         /** Changes the retry policy: `retry { maximumAttempts = 3 }`. */
@@ -57,6 +64,7 @@ public data class ActivityOptions(
             retryPolicy = RetryPolicy.Builder(retryPolicy).apply(block).build()
         }
 
+        /** The options, validated. */
         public fun build(): ActivityOptions =
             ActivityOptions(startToClose, scheduleToClose, scheduleToStart, heartbeat, retryPolicy, taskQueue, cancellationType)
     }

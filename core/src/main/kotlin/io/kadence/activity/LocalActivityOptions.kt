@@ -35,9 +35,13 @@ public data class LocalActivityOptions(
     /** Mutable twin used by option builders. */
     @io.kadence.KadenceDsl
     public class Builder(from: LocalActivityOptions? = null) {
+        /** Limit for one attempt. */
         public var startToClose: Duration? = from?.startToClose
+        /** Limit for all attempts together. */
         public var scheduleToClose: Duration? = from?.scheduleToClose
+        /** How failures are retried. */
         public var retryPolicy: RetryPolicy = from?.retry ?: RetryPolicy()
+        /** Back-offs up to this wait inside the task; longer ones become a durable timer. */
         public var localRetryThreshold: Duration = from?.localRetryThreshold ?: 1.minutes
 
         /** Changes the retry policy: `retry { maximumAttempts = 3 }`. */
@@ -45,6 +49,7 @@ public data class LocalActivityOptions(
             retryPolicy = RetryPolicy.Builder(retryPolicy).apply(block).build()
         }
 
+        /** The options, validated. */
         public fun build(): LocalActivityOptions = LocalActivityOptions(startToClose, scheduleToClose, retryPolicy, localRetryThreshold)
     }
 }

@@ -30,11 +30,17 @@ public data class RetryPolicy(
     /** Builder-style mutable twin, for `retry { maximumAttempts = 3 }`. */
     @io.kadence.KadenceDsl
     public class Builder(from: RetryPolicy = RetryPolicy()) {
+        /** The first retry interval. */
         public var initialInterval: Duration = from.initialInterval
+        /** Each interval is the previous one times this. */
         public var backoffCoefficient: Double = from.backoffCoefficient
+        /** The longest interval between attempts. */
         public var maximumInterval: Duration? = from.maximumInterval
+        /** Attempts in all; 0 = unlimited. */
         public var maximumAttempts: Int = from.maximumAttempts
+        /** Failure types that are never retried. */
         public var nonRetryableErrorTypes: List<String> = from.nonRetryableErrorTypes
+        /** The policy, validated. */
         public fun build(): RetryPolicy =
             RetryPolicy(initialInterval, backoffCoefficient, maximumInterval, maximumAttempts, nonRetryableErrorTypes)
     }
@@ -45,6 +51,7 @@ public data class RetryPolicy(
         maximumAttempts, nonRetryableErrorTypes,
     )
 
+    /** Defaults. */
     public companion object {
         /** Retries nothing: one attempt. */
         @JvmField public val NO_RETRY: RetryPolicy = RetryPolicy(maximumAttempts = 1)

@@ -47,6 +47,7 @@ public class KadenceContext(public val headers: Map<String, String>) : AbstractC
     /** This context with [values] added (replacing values of the same keys). */
     public fun plus(values: Map<ContextKey<*>, Any?>): KadenceContext = KadenceContext(headers + encode(values))
 
+    /** Reading propagated values (and the coroutine context key). */
     public companion object Key : CoroutineContext.Key<KadenceContext> {
         /** A context holding [values]. */
         public fun of(vararg values: Pair<ContextKey<*>, Any?>): KadenceContext = KadenceContext(encode(values.toMap()))

@@ -16,6 +16,7 @@ public interface DataConverter {
     /** Decodes [json] as a value of [type]. */
     public fun decode(json: String, type: Type): Any?
 
+    /** The default converter. */
     public companion object {
         /** kotlinx-serialization JSON: `@Serializable` classes, primitives, strings, collections of them. */
         @JvmStatic public val default: DataConverter = KotlinxDataConverter()

@@ -28,6 +28,7 @@ public class ApplicationFailure(
     public val nextRetryDelay: kotlin.time.Duration? = null,
     cause: Throwable? = null,
 ) : KadenceFailure(message, cause) {
+    /** Factories, for Java. */
     public companion object {
         /** A retryable failure of the given [type]. */
         @JvmStatic public fun newFailure(message: String, type: String): ApplicationFailure =

@@ -317,13 +317,21 @@ public data class FailureInfo(
     val hostId: String? = null,
     val missingResources: Map<String, Int>? = null,
 ) {
+    /** Failure kinds. */
     public companion object {
+        /** An ApplicationFailure. */
         public const val KIND_APPLICATION: String = "application"
+        /** A TimeoutFailure. */
         public const val KIND_TIMEOUT: String = "timeout"
+        /** A CanceledFailure. */
         public const val KIND_CANCELED: String = "canceled"
+        /** A TerminatedFailure. */
         public const val KIND_TERMINATED: String = "terminated"
+        /** An ActivityFailure. */
         public const val KIND_ACTIVITY: String = "activity"
+        /** A ChildWorkflowFailure. */
         public const val KIND_CHILD: String = "child"
+        /** A session failure (failed, creation timeout, bad token). */
         public const val KIND_SESSION: String = "session"
     }
 }

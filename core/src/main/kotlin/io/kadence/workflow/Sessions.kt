@@ -43,6 +43,7 @@ public data class SessionOptions(
         }
     }
 
+    /** Defaults. */
     public companion object {
         /** The default heartbeat timeout of a session: 20 seconds. */
         public val DEFAULT_HEARTBEAT_TIMEOUT: Duration = 20.seconds

@@ -5,8 +5,12 @@ package io.kadence.workflow
  * written once however often the code is re-executed. Messages carry the run's ids.
  */
 public interface WorkflowLogger {
+    /** Logs at DEBUG, not on replay. */
     public fun debug(message: String)
+    /** Logs at INFO, not on replay. */
     public fun info(message: String)
+    /** Logs at WARN, not on replay. */
     public fun warn(message: String, error: Throwable? = null)
+    /** Logs at ERROR, not on replay. */
     public fun error(message: String, error: Throwable? = null)
 }

@@ -31,6 +31,7 @@ import java.util.function.Supplier
  * The workflow type is the class's simple name, or the value of [WorkflowType] on the class.
  */
 public fun interface JavaWorkflow<I, O> {
+    /** The workflow's code: called once per run (and re-executed on replay). */
     public fun run(ctx: WorkflowContext, input: I): O
 }
 
@@ -47,6 +48,7 @@ public annotation class WorkflowType(val value: String)
  * to clean up), `SessionFailedException`, …
  */
 public interface WorkflowContext {
+    /** The run: workflow id, run id, type, task queue, attempt, headers. */
     public fun info(): WorkflowInfo
 
     /** True while recorded history is being re-executed. */
@@ -152,11 +154,13 @@ public interface Promise<T> {
     /** Waits for the result (or throws what the code threw). */
     public fun get(): T
 
+    /** True once the code has finished. */
     public fun isDone(): Boolean
 }
 
 /** A child workflow started with [WorkflowContext.startChild]. */
 public interface ChildRun<O> {
+    /** The workflow id. */
     public fun workflowId(): String
 
     /** Waits until the child has started; returns its run id. */

@@ -36,15 +36,18 @@ public class Kadence private constructor(
 ) : AutoCloseable {
     private val client = WorkflowClient(kotlin.client)
 
+    /** The client: starts, finds and controls workflows. */
     public fun client(): WorkflowClient = client
 
     /** A worker for [taskQueue] with default options; register workflows and activities, then `start()`. */
     public fun newWorker(taskQueue: String): Worker = newWorker(taskQueue, WorkerOptions.newBuilder().build())
 
+    /** A worker for taskQueue with these options; register workflows and activities, then start(). */
     public fun newWorker(taskQueue: String, options: WorkerOptions): Worker = Worker(kotlin.worker(taskQueue, options.kotlin()))
 
     override fun close(): Unit = kotlin.close()
 
+    /** Factory methods. */
     public companion object {
         /** Kadence on an H2 database in [dataDir] (created if missing): one process, no server. */
         @JvmStatic public fun embedded(dataDir: Path): Kadence = embedded(dataDir, KadenceOptions.newBuilder().build())
@@ -83,6 +86,7 @@ public class KadenceOptions private constructor(
         hostId?.let { o.hostId = it }
     }
 
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private var namespace: String? = null
         private var dataConverter: DataConverter = JavaDataConverter()
@@ -90,18 +94,23 @@ public class KadenceOptions private constructor(
         private var identity: String? = null
         private var hostId: String? = null
 
+        /** The namespace this instance works in (default: "default"). */
         public fun namespace(ns: String): Builder = apply { namespace = ns }
 
         /** How payloads are encoded; by default [JavaDataConverter] (kotlinx for Kotlin types, Jackson for records and POJOs). */
         public fun dataConverter(c: DataConverter): Builder = apply { dataConverter = c }
+        /** Database connections in the pool (default 8). */
         public fun poolSize(n: Int): Builder = apply { poolSize = n }
+        /** This process's identity in leases and logs. */
         public fun identity(id: String): Builder = apply { identity = id }
 
         /** The host id of this process's session hosts (by default the one kept in the data directory). */
         public fun hostId(id: String): Builder = apply { hostId = id }
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): KadenceOptions = KadenceOptions(namespace, dataConverter, poolSize, identity, hostId)
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
     }
@@ -111,14 +120,20 @@ public class KadenceOptions private constructor(
 public class WorkerOptions private constructor(private val configure: io.kadence.worker.WorkerOptions.() -> Unit) {
     @JvmSynthetic internal fun kotlin(): io.kadence.worker.WorkerOptions = io.kadence.worker.WorkerOptions().apply(configure)
 
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private val steps = ArrayList<io.kadence.worker.WorkerOptions.() -> Unit>()
         private val sessionSteps = ArrayList<io.kadence.worker.SessionWorkerOptions.() -> Unit>()
 
+        /** Activities this worker runs at once (default 64). */
         public fun maxConcurrentActivities(n: Int): Builder = apply { steps += { maxConcurrentActivities = n } }
+        /** Workflow tasks this worker runs at once (default 16). */
         public fun maxConcurrentWorkflowTasks(n: Int): Builder = apply { steps += { maxConcurrentWorkflowTasks = n } }
+        /** Runs kept in memory between tasks (default 1000); 0 replays every task. */
         public fun workflowCacheSize(n: Int): Builder = apply { steps += { workflowCacheSize = n } }
+        /** The lease of a workflow task (default 10 s). */
         public fun workflowTaskTimeout(d: JDuration): Builder = apply { steps += { workflowTaskTimeout = d.toKotlinDuration() } }
+        /** How long close() waits for running tasks (default 10 s). */
         public fun shutdownGracePeriod(d: JDuration): Builder = apply { steps += { shutdownGracePeriod = d.toKotlinDuration() } }
 
         /** This worker's host id for sessions (by default the instance's). */
@@ -133,6 +148,7 @@ public class WorkerOptions private constructor(private val configure: io.kadence
         /** How long the host may be down (a restart) before its sessions fail. */
         public fun sessionGracePeriod(d: JDuration): Builder = apply { sessionSteps += { gracePeriod = d.toKotlinDuration() } }
 
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): WorkerOptions {
             val s = steps.toList()
             val ss = sessionSteps.toList()
@@ -148,6 +164,7 @@ public class WorkerOptions private constructor(private val configure: io.kadence
         }
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
     }
@@ -167,6 +184,7 @@ public class Worker internal constructor(private val worker: io.kadence.worker.W
     /** Registers [implementation] for the activity interface [iface] (plain blocking methods work). */
     public fun <T : Any> registerActivities(iface: Class<T>, implementation: T): Worker = apply { worker.registerActivities(iface, implementation) }
 
+    /** Starts polling. */
     public fun start(): Worker = apply { worker.start() }
 
     override fun close(): Unit = worker.close()

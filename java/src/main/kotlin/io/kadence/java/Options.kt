@@ -10,6 +10,7 @@ import java.time.Duration as JDuration
 
 /** How an activity (or a failed workflow run) is retried: `RetryPolicy.newBuilder().maximumAttempts(3).build()`. */
 public class RetryPolicy private constructor(internal val kotlin: io.kadence.activity.RetryPolicy) {
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private var initialInterval: JDuration = JDuration.ofSeconds(1)
         private var backoffCoefficient: Double = 2.0
@@ -17,14 +18,19 @@ public class RetryPolicy private constructor(internal val kotlin: io.kadence.act
         private var maximumAttempts: Int = 0
         private var nonRetryableErrorTypes: List<String> = emptyList()
 
+        /** The first retry interval (default 1 s). */
         public fun initialInterval(d: JDuration): Builder = apply { initialInterval = d }
+        /** Each interval is the previous one times this (default 2). */
         public fun backoffCoefficient(c: Double): Builder = apply { backoffCoefficient = c }
+        /** The longest interval between attempts (default: none). */
         public fun maximumInterval(d: JDuration?): Builder = apply { maximumInterval = d }
 
         /** 0 (the default) retries until a timeout or a non-retryable failure stops it. */
         public fun maximumAttempts(n: Int): Builder = apply { maximumAttempts = n }
+        /** Failure types that are never retried. */
         public fun nonRetryableErrorTypes(vararg types: String): Builder = apply { nonRetryableErrorTypes = types.toList() }
 
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): RetryPolicy = RetryPolicy(
             io.kadence.activity.RetryPolicy(
                 initialInterval.toKotlinDuration(), backoffCoefficient, maximumInterval?.toKotlinDuration(), maximumAttempts, nonRetryableErrorTypes,
@@ -32,6 +38,7 @@ public class RetryPolicy private constructor(internal val kotlin: io.kadence.act
         )
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
     }
@@ -39,6 +46,7 @@ public class RetryPolicy private constructor(internal val kotlin: io.kadence.act
 
 /** How an activity call is scheduled: timeouts, retries, its task queue and what canceling it waits for. */
 public class ActivityOptions private constructor(internal val kotlin: io.kadence.activity.ActivityOptions) {
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private var startToClose: JDuration? = null
         private var scheduleToClose: JDuration? = null
@@ -48,14 +56,22 @@ public class ActivityOptions private constructor(internal val kotlin: io.kadence
         private var taskQueue: String? = null
         private var cancellationType: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL
 
+        /** Limit for one attempt. */
         public fun startToCloseTimeout(d: JDuration): Builder = apply { startToClose = d }
+        /** Limit for all attempts together. */
         public fun scheduleToCloseTimeout(d: JDuration): Builder = apply { scheduleToClose = d }
+        /** How long a task may wait for a worker. */
         public fun scheduleToStartTimeout(d: JDuration): Builder = apply { scheduleToStart = d }
+        /** An attempt (or, for a session, a host) silent for longer than this has failed. */
         public fun heartbeatTimeout(d: JDuration): Builder = apply { heartbeat = d }
+        /** How failures are retried. */
         public fun retryPolicy(p: RetryPolicy): Builder = apply { retry = p }
+        /** The task queue. */
         public fun taskQueue(q: String): Builder = apply { taskQueue = q }
+        /** What canceling it waits for (TRY_CANCEL, WAIT_CANCELLATION_COMPLETED, ABANDON). */
         public fun cancellationType(t: ActivityCancellationType): Builder = apply { cancellationType = t }
 
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): ActivityOptions = ActivityOptions(
             io.kadence.activity.ActivityOptions(
                 startToClose?.toKotlinDuration(), scheduleToClose?.toKotlinDuration(), scheduleToStart?.toKotlinDuration(),
@@ -64,6 +80,7 @@ public class ActivityOptions private constructor(internal val kotlin: io.kadence
         )
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
     }
@@ -71,17 +88,23 @@ public class ActivityOptions private constructor(internal val kotlin: io.kadence
 
 /** Options of a local activity: timeouts and retries (see `WorkflowContext.localActivities`). */
 public class LocalActivityOptions private constructor(internal val kotlin: io.kadence.activity.LocalActivityOptions) {
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private var startToClose: JDuration? = null
         private var scheduleToClose: JDuration? = null
         private var retry: RetryPolicy? = null
         private var localRetryThreshold: JDuration = JDuration.ofMinutes(1)
 
+        /** Limit for one attempt. */
         public fun startToCloseTimeout(d: JDuration): Builder = apply { startToClose = d }
+        /** Limit for all attempts together. */
         public fun scheduleToCloseTimeout(d: JDuration): Builder = apply { scheduleToClose = d }
+        /** How failures are retried. */
         public fun retryPolicy(p: RetryPolicy): Builder = apply { retry = p }
+        /** Back-offs up to this wait in the task; longer ones become a durable timer (default 1 min). */
         public fun localRetryThreshold(d: JDuration): Builder = apply { localRetryThreshold = d }
 
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): LocalActivityOptions = LocalActivityOptions(
             io.kadence.activity.LocalActivityOptions(
                 startToClose?.toKotlinDuration(), scheduleToClose?.toKotlinDuration(), retry?.kotlin ?: io.kadence.activity.RetryPolicy(),
@@ -90,6 +113,7 @@ public class LocalActivityOptions private constructor(internal val kotlin: io.ka
         )
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
     }
@@ -97,6 +121,7 @@ public class LocalActivityOptions private constructor(internal val kotlin: io.ka
 
 /** Options of a child workflow started from a Java workflow. */
 public class ChildWorkflowOptions private constructor(internal val kotlin: io.kadence.workflow.ChildWorkflowOptions) {
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private var workflowId: String? = null
         private var taskQueue: String? = null
@@ -105,13 +130,20 @@ public class ChildWorkflowOptions private constructor(internal val kotlin: io.ka
         private var parentClosePolicy: ParentClosePolicy = ParentClosePolicy.TERMINATE
         private var cancellationType: ActivityCancellationType = ActivityCancellationType.TRY_CANCEL
 
+        /** The workflow id. */
         public fun workflowId(id: String): Builder = apply { workflowId = id }
+        /** The task queue. */
         public fun taskQueue(q: String): Builder = apply { taskQueue = q }
+        /** Limit for the whole workflow, across continue-as-new and retries (or, for a session, its duration). */
         public fun executionTimeout(d: JDuration): Builder = apply { executionTimeout = d }
+        /** Limit for one run. */
         public fun runTimeout(d: JDuration): Builder = apply { runTimeout = d }
+        /** What happens to the child when the parent closes (default TERMINATE). */
         public fun parentClosePolicy(p: ParentClosePolicy): Builder = apply { parentClosePolicy = p }
+        /** What canceling it waits for (TRY_CANCEL, WAIT_CANCELLATION_COMPLETED, ABANDON). */
         public fun cancellationType(t: ActivityCancellationType): Builder = apply { cancellationType = t }
 
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): ChildWorkflowOptions = ChildWorkflowOptions(
             io.kadence.workflow.ChildWorkflowOptions(
                 workflowId, taskQueue, executionTimeout?.toKotlinDuration(), runTimeout?.toKotlinDuration(), parentClosePolicy, cancellationType,
@@ -119,6 +151,7 @@ public class ChildWorkflowOptions private constructor(internal val kotlin: io.ka
         )
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
         @JvmStatic public fun defaults(): ChildWorkflowOptions = Builder().build()
@@ -130,6 +163,7 @@ public class ChildWorkflowOptions private constructor(internal val kotlin: io.ka
  * resources its host must have free, and how long the host may be silent before it fails.
  */
 public class SessionOptions private constructor(internal val kotlin: io.kadence.workflow.SessionOptions) {
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private var creationTimeout: JDuration = JDuration.ofMinutes(1)
         private var executionTimeout: JDuration? = null
@@ -138,15 +172,21 @@ public class SessionOptions private constructor(internal val kotlin: io.kadence.
         private var taskQueue: String? = null
         private var recreateToken: String? = null
 
+        /** How long to wait for a host with room (default 1 min). */
         public fun creationTimeout(d: JDuration): Builder = apply { creationTimeout = d }
+        /** Limit for the whole workflow, across continue-as-new and retries (or, for a session, its duration). */
         public fun executionTimeout(d: JDuration): Builder = apply { executionTimeout = d }
+        /** Asks for amount units of resource name (gpu, scratchGb, ...). */
         public fun resource(name: String, amount: Int): Builder = apply { resources[name] = amount }
+        /** An attempt (or, for a session, a host) silent for longer than this has failed. */
         public fun heartbeatTimeout(d: JDuration): Builder = apply { heartbeatTimeout = d }
+        /** The task queue. */
         public fun taskQueue(q: String): Builder = apply { taskQueue = q }
 
         /** A token from `SessionInfo.recreateToken()` of an earlier session: same host when it has room. */
         public fun recreateToken(token: String): Builder = apply { recreateToken = token }
 
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): SessionOptions {
             val execution = executionTimeout ?: throw io.kadence.failure.InvalidArgumentException("SessionOptions needs an executionTimeout")
             return SessionOptions(
@@ -158,6 +198,7 @@ public class SessionOptions private constructor(internal val kotlin: io.kadence.
         }
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
     }

@@ -17,28 +17,40 @@ import java.time.Duration as JDuration
 
 /** Options of a workflow start: id, task queue, timeouts, retries, id policies, propagated values. */
 public class WorkflowOptions private constructor(@get:JvmSynthetic internal val apply: WorkflowStartOptions.() -> Unit) {
+    /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private val steps = ArrayList<WorkflowStartOptions.() -> Unit>()
 
+        /** The workflow id (default: a random UUID). */
         public fun id(id: String): Builder = apply { steps += { this.id = id } }
+        /** The task queue. */
         public fun taskQueue(q: String): Builder = apply { steps += { taskQueue = q } }
+        /** Makes a retried start idempotent: the same request id returns the run it started. */
         public fun requestId(id: String): Builder = apply { steps += { requestId = id } }
+        /** Limit for the whole workflow, across continue-as-new and retries (or, for a session, its duration). */
         public fun executionTimeout(d: JDuration): Builder = apply { steps += { executionTimeout = d.toKotlinDuration() } }
+        /** Limit for one run. */
         public fun runTimeout(d: JDuration): Builder = apply { steps += { runTimeout = d.toKotlinDuration() } }
+        /** How failures are retried. */
         public fun retryPolicy(p: RetryPolicy): Builder = apply { steps += { retryPolicy = p.kotlin } }
+        /** Delays the first workflow task (a signal ends the delay early). */
         public fun startDelay(d: JDuration): Builder = apply { steps += { startDelay = d.toKotlinDuration() } }
+        /** Whether a closed run's workflow id may be used again. */
         public fun idReusePolicy(p: WorkflowIdReusePolicy): Builder = apply { steps += { idReusePolicy = p } }
+        /** What a start does when a run with the id is open. */
         public fun idConflictPolicy(p: WorkflowIdConflictPolicy): Builder = apply { steps += { idConflictPolicy = p } }
 
         /** A value the workflow, its activities and children read without it being passed. */
         public fun <T> context(key: ContextKey<T>, value: T): Builder = apply { steps += { context(key, value) } }
 
+        /** Builds the options, validating them (InvalidArgumentException for bad values). */
         public fun build(): WorkflowOptions {
             val s = steps.toList()
             return WorkflowOptions { s.forEach { it() } }
         }
     }
 
+    /** Factory methods. */
     public companion object {
         @JvmStatic public fun newBuilder(): Builder = Builder()
     }
@@ -50,6 +62,7 @@ public class WorkflowClient internal constructor(private val client: KadenceClie
     public fun <I, O> start(workflow: Class<out JavaWorkflow<I, O>>, input: I, options: WorkflowOptions): WorkflowRun<O> =
         blocking { startSuspending(JavaWorkflows.definition(workflow), input, options) }
 
+    /** The CompletableFuture twin of start. */
     public fun <I, O> startAsync(workflow: Class<out JavaWorkflow<I, O>>, input: I, options: WorkflowOptions): CompletableFuture<WorkflowRun<O>> =
         async { startSuspending(JavaWorkflows.definition(workflow), input, options) }
 
@@ -84,15 +97,21 @@ public class WorkflowRun<O> internal constructor(
     /** The Kotlin handle underneath. */
     public val kotlin: WorkflowHandle<O>,
 ) {
+    /** The workflow id. */
     public fun workflowId(): String = kotlin.workflowId
+    /** The run id, or null for the latest run of the workflow id. */
     public fun runId(): String? = kotlin.runId
 
     /** Waits for the result (following continue-as-new and retries); a failed run throws `WorkflowFailedException`. */
     public fun result(): O = blocking { kotlin.result() }
+    /** Waits for the result, at most timeout. */
     public fun result(timeout: JDuration): O = blocking { kotlin.result(timeout.toKotlinDuration()) }
+    /** The result, as a future. */
     public fun resultAsync(): CompletableFuture<O> = async { kotlin.result() }
 
+    /** Sends signal name with arg. */
     public fun signal(name: String, arg: Any?): Unit = blocking { kotlin.signal(name, arg, argType(arg)) }
+    /** The CompletableFuture twin of signal. */
     public fun signalAsync(name: String, arg: Any?): CompletableFuture<Void?> = async { kotlin.signal(name, arg, argType(arg)); null }
 
     /** Asks query [name] (answered by replaying the run); the answer is decoded as [resultType]. */
@@ -113,6 +132,7 @@ public class WorkflowRun<O> internal constructor(
         kotlin.update(name, arg, argType(arg), resultType, updateId) as R
     }
 
+    /** The CompletableFuture twin of update. */
     public fun <R> updateAsync(name: String, arg: Any?, resultType: Class<R>): CompletableFuture<R> = async {
         @Suppress("UNCHECKED_CAST")
         kotlin.update(name, arg, argType(arg), resultType) as R
@@ -120,7 +140,10 @@ public class WorkflowRun<O> internal constructor(
 
     /** Asks the run to cancel: its code sees `CanceledFailure` and decides how to end. */
     public fun cancel(reason: String?): Unit = blocking { kotlin.cancel(reason) }
+    /** Ends the run at once, without running workflow code; reason is recorded. */
     public fun terminate(reason: String?): Unit = blocking { kotlin.terminate(reason) }
+    /** Status, pending activities and timers, and the last workflow task failure. */
     public fun describe(): WorkflowDescription = blocking { kotlin.describe() }
+    /** The CompletableFuture twin of describe. */
     public fun describeAsync(): CompletableFuture<WorkflowDescription> = async { kotlin.describe() }
 }

@@ -25,6 +25,7 @@ public class ChildJvm private constructor(private val process: Process, private 
         synchronized(lock) { eof = true; lock.notifyAll() }
     }
 
+    /** The child's process id. */
     public val pid: Long get() = process.pid()
 
     /** Everything the process printed so far. */
@@ -73,6 +74,7 @@ public class ChildJvm private constructor(private val process: Process, private 
 
     private fun exitCodeOrNull(): Int? = if (process.isAlive) null else process.exitValue()
 
+    /** Everything the child printed, indented, for failure messages. */
     public fun dump(): String = output().joinToString("\n") { "  | $it" }
 
     /** Kills the process if it is still running (a failed test must not leave it behind). */
@@ -83,6 +85,7 @@ public class ChildJvm private constructor(private val process: Process, private 
         }
     }
 
+    /** Starting children. */
     public companion object {
         /** The classpath of this test run: Surefire's real test classpath, or the JVM's own when run elsewhere. */
         public val testClasspath: String = System.getProperty("surefire.test.class.path")?.takeIf { it.isNotBlank() }
