@@ -11,6 +11,7 @@ import io.kadence.context.ContextKey
 import io.kadence.java.internal.JavaWorkflows
 import io.kadence.workflow.WorkflowDefinition
 import java.lang.reflect.Type
+import kotlinx.coroutines.flow.toList
 import java.util.concurrent.CompletableFuture
 import kotlin.time.toKotlinDuration
 import java.time.Duration as JDuration
@@ -144,6 +145,9 @@ public class WorkflowRun<O> internal constructor(
     public fun terminate(reason: String?): Unit = blocking { kotlin.terminate(reason) }
     /** Status, pending activities and timers, and the last workflow task failure. */
     public fun describe(): WorkflowDescription = blocking { kotlin.describe() }
+    /** Every event of the run's history, in order. */
+    public fun history(): List<io.kadence.history.HistoryEvent> = blocking { kotlin.history().toList() }
+
     /** The CompletableFuture twin of describe. */
     public fun describeAsync(): CompletableFuture<WorkflowDescription> = async { kotlin.describe() }
 }
