@@ -1,0 +1,140 @@
+package io.kadence.test.process
+
+import io.kadence.Kadence
+import io.kadence.client.WorkflowStatus
+import io.kadence.history.ActivityCompleted
+import io.kadence.history.HistoryEvent
+import io.kadence.internal.store.StoreConfig
+import io.kadence.test.TestStores
+import io.kadence.testing.ChildJvm
+import io.kadence.testing.HistoryChecker
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Tag
+import org.junit.jupiter.api.io.TempDir
+import java.nio.file.Path
+import java.sql.DriverManager
+import kotlin.random.Random
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertTrue
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * The random kill -9 test (issue #8): a worker JVM runs workflows of every shape (activities, a
+ * timer, a child, a signal, continue-as-new, a session) and is killed with `kill -9` at random
+ * moments, again and again, and restarted. Afterwards every workflow has its expected result,
+ * every history passes the history checker and replays, and no activity ran again after its
+ * completion was recorded (each activity's attempts, written by the activity itself under its
+ * idempotency key, end with the attempt history recorded as completing it, run once).
+ *
+ * The default suite runs a short version (30 workflows, up to 6 kills). `-Dsoak=<minutes>` runs 200
+ * workflows per round for that long and prints its figures.
+ */
+@Tag("process")
+class KillSoakTest {
+    @TempDir lateinit var dir: Path
+
+    @Test
+    fun `workflows of every shape finish exactly once while their worker is killed with kill -9 again and again`() {
+        val soakMinutes = System.getProperty("soak")?.toDoubleOrNull()
+        val count = if (soakMinutes != null) 200 else 30
+        val maxKills = if (soakMinutes != null) Int.MAX_VALUE else 6
+        val until = System.currentTimeMillis() + ((soakMinutes ?: 4.0) * 60_000).toLong()
+        val seed = System.getProperty("soak.seed")?.toLong() ?: System.nanoTime()
+        val random = Random(seed)
+        println("kill test: seed $seed, $count workflows, store ${TestStores.kind}")
+
+        val (storeArgs, jdbc) = if (TestStores.isPostgres) {
+            val url = TestStores.newPgSchema()
+            listOf("postgres", url, TestStores.pgUser) to Triple(url, TestStores.pgUser, "")
+        } else {
+            val data = dir.resolve("data")
+            listOf("h2", data.toString()) to Triple(StoreConfig.h2File(data).jdbcUrl, "sa", "")
+        }
+
+        var kills = 0
+        var starts = 0
+        while (true) {
+            var done = false
+            ChildJvm.start("soak worker #${++starts}", CHILD_MAIN, listOf("$count") + storeArgs, dir).use { child ->
+                child.awaitLine(60.seconds, "READY") { it == "READY" }
+                val deadline = System.currentTimeMillis() + random.nextLong(300, 1_800)
+                while (System.currentTimeMillis() < deadline && "ALL DONE" !in child.output()) Thread.sleep(20)
+                when {
+                    "ALL DONE" in child.output() -> done = true
+                    kills < maxKills && System.currentTimeMillis() < until -> kills++
+                    else -> {
+                        // Enough kills: let this one finish (the store is checked with no worker running).
+                        child.awaitLine(240.seconds, "ALL DONE") { it == "ALL DONE" }
+                        done = true
+                    }
+                }
+                assertEquals(137, child.kill9())
+            }
+            if (done) break
+        }
+
+        val report = verify(count, jdbc)
+        val lines = listOf(
+            "RESULT\treliability\tkill-9\tworkflows\t$count\tcount",
+            "RESULT\treliability\tkill-9\tkills\t$kills\tcount",
+            "RESULT\treliability\tkill-9\tlost\t${report.lost.size}\tcount",
+            "RESULT\treliability\tkill-9\tduplicated\t${report.duplicated.size}\tcount",
+            "RESULT\treliability\tkill-9\tcorrupted\t${report.corrupted.size}\tcount",
+        )
+        lines.forEach(::println)
+        assertEquals(emptyList(), report.lost, "workflows without their expected result")
+        assertEquals(emptyList(), report.duplicated, "activities run again after their completion was recorded")
+        assertEquals(emptyList(), report.corrupted, "histories that break an invariant or do not replay")
+        assertTrue(kills >= 1, "the worker was never killed")
+    }
+
+    private class Report(val lost: List<String>, val duplicated: List<String>, val corrupted: List<String>)
+
+    private fun verify(count: Int, jdbc: Triple<String, String, String>): Report {
+        val (url, user, password) = jdbc
+        val attempts = HashMap<String, MutableList<Int>>()
+        DriverManager.getConnection(url, user, password).use { c ->
+            c.createStatement().executeQuery("SELECT step_key, attempt FROM soak_attempts").use { rs ->
+                while (rs.next()) attempts.getOrPut(rs.getString(1)) { ArrayList() } += rs.getInt(2)
+            }
+        }
+        val kadence = if (TestStores.isPostgres) Kadence.connect(url, user, password) else Kadence.embedded(dir.resolve("data"))
+        return kadence.use { k ->
+            runBlocking {
+                val lost = (1..count).mapNotNull { n ->
+                    val d = k.client.handle(SoakWorkflow, "soak-$n")
+                    val result = try { d.result(5.seconds) } catch (e: Exception) { return@mapNotNull "soak-$n: ${e.message}" }
+                    if (result == expectedSoakResult(n)) null else "soak-$n ended with '$result', expected '${expectedSoakResult(n)}'"
+                }
+                val duplicated = ArrayList<String>()
+                val corrupted = ArrayList<String>()
+                for (run in k.client.list(limit = Int.MAX_VALUE)) {
+                    val history: List<HistoryEvent> = k.client.handle<String>(run.workflowId, String::class.java, run.runId).history().toList()
+                    val definition = if (run.workflowType == "SoakChild") SoakChild else SoakWorkflow
+                    try {
+                        HistoryChecker.check(history, definition)
+                    } catch (e: Throwable) {
+                        corrupted += "${run.workflowId} (${run.runId}): ${e.message}"
+                    }
+                    if (run.status == WorkflowStatus.RUNNING) corrupted += "${run.workflowId} (${run.runId}) is still open"
+                    for (e in history) {
+                        val done = e.attributes as? ActivityCompleted ?: continue
+                        val key = "${run.runId}/${done.seq}"
+                        val tried = attempts[key].orEmpty()
+                        // Attempts after the recorded one, or the recorded one run twice, would be a re-run after completion.
+                        if (tried.maxOrNull() != done.attempt || tried.count { it == done.attempt } != 1) {
+                            duplicated += "$key completed on attempt ${done.attempt}; attempts run: ${tried.sorted()}"
+                        }
+                    }
+                }
+                Report(lost, duplicated, corrupted)
+            }
+        }
+    }
+
+    private companion object {
+        const val CHILD_MAIN = "io.kadence.test.process.SoakMainKt"
+    }
+}
