@@ -53,7 +53,9 @@ public class KadenceClient internal constructor(private val engine: Engine) {
             firstTaskDelayMillis = o.startDelay?.inWholeMilliseconds?.takeIf { it > 0 },
         )
         return StartWorkflowRequest(
-            engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId, started, 0,
+            // Every start carries a request id (the caller's, or a fresh one): when a commit succeeds but its
+            // acknowledgement is lost, the transaction's retry finds its own run instead of a conflict.
+            engine.namespace, workflowId, definition.name, o.taskQueue, runId, o.requestId ?: UUID.randomUUID().toString(), started, 0,
             idReusePolicy = o.idReusePolicy.name, idConflictPolicy = o.idConflictPolicy.name,
         )
     }
