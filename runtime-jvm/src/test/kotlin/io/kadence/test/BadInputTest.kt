@@ -1,0 +1,43 @@
+package io.kadence.test
+
+import io.kadence.client.signal
+import io.kadence.failure.InvalidArgumentException
+import kotlinx.coroutines.runBlocking
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertTrue
+import kotlin.time.Duration.Companion.seconds
+
+/** Hostile ids: each is stored and found again exactly, or refused with a typed error before anything is stored. */
+class BadInputTest {
+    private val hostile = listOf(
+        "it's \"quoted\"", "x'; DROP TABLE workflow_executions; --", "../../etc/passwd", "line\nbreak\r\n", "tab\there",
+        "nul\u0000byte", "lone \uD800 surrogate", "a".repeat(1_000), "a".repeat(1_001), "emoji \uD83D\uDE00 ok", "",
+    )
+
+    @Test
+    fun `hostile workflow ids are stored exactly or refused with InvalidArgumentException, and nothing else changes`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("bad", TestStores.workerOptions()) { register(Waits) }.start()
+            val outcomes = LinkedHashMap<String, String>()
+            for (id in hostile) {
+                val before = kadence.client.count()
+                outcomes[id] = try {
+                    val h = kadence.client.start(Waits, Unit) { this.id = id; taskQueue = "bad" }
+                    assertEquals(id, h.workflowId)
+                    assertEquals(id, kadence.client.handle(Waits, id).describe().workflowId)
+                    kadence.client.handle(Waits, id).signal("go", "done")
+                    assertEquals(before + 1, kadence.client.count())
+                    "stored"
+                } catch (e: InvalidArgumentException) {
+                    assertEquals(before, kadence.client.count(), "a refused start left a run behind: ${e.message}")
+                    "refused: ${e.message}"
+                }
+            }
+            // Only what cannot be stored faithfully is refused.
+            val refused = outcomes.filterValues { it.startsWith("refused") }.keys
+            assertEquals(setOf("nul\u0000byte", "lone \uD800 surrogate", "a".repeat(1_001), ""), refused, outcomes.toString())
+            assertTrue(outcomes.getValue("").contains("workflow id"), outcomes.getValue(""))
+        }
+    }
+}
