@@ -32,7 +32,16 @@ public object Payloads {
             throw InvalidArgumentException("$what is not a valid argument list: ${e.message}")
         } ?: throw InvalidArgumentException("$what is not a JSON array")
         if (array.size != types.size) throw InvalidArgumentException("$what has ${array.size} arguments, expected ${types.size}")
-        return types.indices.map { i -> converter.decode(array[i].toString(), types[i]) }
+        return types.indices.map { i ->
+            try {
+                converter.decode(array[i].toString(), types[i])
+            } catch (e: io.kadence.failure.KadenceException) {
+                throw e
+            } catch (e: Exception) {
+                val reason = e.message?.lineSequence()?.firstOrNull() ?: e.javaClass.simpleName
+                throw InvalidArgumentException("$what: argument ${i + 1} is not a valid ${types[i].typeName}: $reason")
+            }
+        }
     }
 
     /** Encodes one value, checking the size limit. */

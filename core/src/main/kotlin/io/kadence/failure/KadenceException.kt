@@ -81,3 +81,11 @@ public class KadenceTimeoutException(message: String) : KadenceException(message
  * changed by the refused step; the message says what to do instead.
  */
 public class LimitExceededException(public val what: String, public val limit: Int, message: String) : KadenceException(message)
+
+/**
+ * A stored event or payload cannot be read: it was damaged, truncated, or written by a newer version
+ * of Kadence with an event type this one does not know. [where] names it (event id and run). The run
+ * whose history it is cannot make progress here (its workflow tasks fail with this); other runs are
+ * not affected. Restore the row from a backup, or run a Kadence version that knows the event.
+ */
+public class CorruptHistoryException(public val where: String, message: String, cause: Throwable? = null) : KadenceException(message, cause)

@@ -11,7 +11,21 @@ public object HistoryCodec {
     /** Encodes event attributes as stored JSON. */
     public fun encodeAttributes(a: EventAttributes): String = json.encodeToString(EventAttributes.serializer(), a)
     /** Decodes stored event attributes. */
-    public fun decodeAttributes(text: String): EventAttributes = json.decodeFromString(EventAttributes.serializer(), text)
+    public fun decodeAttributes(text: String): EventAttributes = decodeAttributes(text, "a stored event")
+
+    /**
+     * Decodes stored event attributes; anything unreadable is a [io.kadence.failure.CorruptHistoryException]
+     * naming [where] (for example "event 7 of run …").
+     */
+    public fun decodeAttributes(text: String, where: String): EventAttributes = try {
+        json.decodeFromString(EventAttributes.serializer(), text)
+    } catch (e: IllegalArgumentException) {
+        // kotlinx.serialization's SerializationException is an IllegalArgumentException.
+        val reason = e.message?.lineSequence()?.firstOrNull().orEmpty()
+        val unknownType = "discriminator" in reason || "Serializer for subclass" in reason
+        val hint = if (unknownType) "its event type is unknown to this version of Kadence (written by a newer one?)" else "it is not a valid event"
+        throw io.kadence.failure.CorruptHistoryException(where, "$where cannot be read: $hint ($reason); text: ${text.take(120)}", e)
+    }
     /** Encodes a failure as stored JSON. */
     public fun encodeFailure(f: FailureInfo): String = json.encodeToString(FailureInfo.serializer(), f)
     /** Decodes a stored failure. */

@@ -44,10 +44,15 @@ object TestStores {
         return "$pgUrl?currentSchema=$schema"
     }
 
+    /** The JDBC URL and user of the store [open] opened last (for tests that reach into the tables). */
+    @Volatile var lastOpened: Pair<String, String>? = null
+        private set
+
     /** A test Kadence on this run's store, with a virtual clock. Its histories are checked after the test. */
     fun open(): Kadence {
         val url = if (isPostgres) newPgSchema() else StoreConfig.h2Memory("kadence-test-" + UUID.randomUUID()).jdbcUrl
         val user = if (isPostgres) pgUser else "sa"
+        lastOpened = url to user
         return TestKadence.create(url, user, "").also { HistoryCheckExtension.opened(url, user, it) }
     }
 

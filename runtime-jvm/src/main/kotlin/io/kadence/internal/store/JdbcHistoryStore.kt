@@ -288,7 +288,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     override fun resetRun(namespace: String, workflowId: String, runId: String?, eventId: Long, reason: String, now: Long): String = write { hints ->
         val baseRunId = resolveRunId(namespace, workflowId, runId) ?: throw WorkflowNotFoundException(workflowId, runId)
         val history = HistoryEvents.selectAll().where { HistoryEvents.runId eq baseRunId }.orderBy(HistoryEvents.eventId)
-            .map { HistoryEvent(it[HistoryEvents.eventId], it[HistoryEvents.eventTime], HistoryCodec.decodeAttributes(it[HistoryEvents.body])) }
+            .map { HistoryEvent(it[HistoryEvents.eventId], it[HistoryEvents.eventTime], HistoryCodec.decodeAttributes(it[HistoryEvents.body], "event ${it[HistoryEvents.eventId]} of run ${it[HistoryEvents.runId]}")) }
         if (history.getOrNull((eventId - 1).toInt())?.attributes !is WorkflowTaskCompleted) {
             val boundaries = history.filter { it.attributes is WorkflowTaskCompleted }.map { it.eventId }
             throw io.kadence.failure.InvalidArgumentException(
@@ -599,7 +599,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .where { (HistoryEvents.runId eq runId) and (HistoryEvents.eventId greaterEq fromEventId) }
             .orderBy(HistoryEvents.eventId)
             .let { if (limit < Int.MAX_VALUE) it.limit(limit) else it }
-            .map { HistoryEvent(it[HistoryEvents.eventId], it[HistoryEvents.eventTime], HistoryCodec.decodeAttributes(it[HistoryEvents.body])) }
+            .map { HistoryEvent(it[HistoryEvents.eventId], it[HistoryEvents.eventTime], HistoryCodec.decodeAttributes(it[HistoryEvents.body], "event ${it[HistoryEvents.eventId]} of run ${it[HistoryEvents.runId]}")) }
     }
 
     override fun listRuns(namespace: String, status: RunStatus?, workflowType: String?, limit: Int): List<RunRecord> = read {
