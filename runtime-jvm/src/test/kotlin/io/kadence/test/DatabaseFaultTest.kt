@@ -60,4 +60,35 @@ class DatabaseFaultTest {
             println("RESULT\treliability\tpg-terminate-backend\tconnections-killed\t$killed\tcount")
         }
     }
+
+    /**
+     * Restarts the PostgreSQL server under running workflows (where `pg_ctlcluster` can do it: the CI
+     * machine; elsewhere the test is skipped and says so).
+     */
+    @Test
+    fun `workflows finish with their results when the database server restarts under them`() = runBlocking {
+        Assumptions.assumeTrue(TestStores.isPostgres, "runs in the PostgreSQL pass")
+        val version = java.io.File("/etc/postgresql").list()?.sorted()?.firstOrNull()
+        Assumptions.assumeTrue(version != null && java.io.File("/usr/bin/pg_ctlcluster").canExecute(), "SKIPPED: no pg_ctlcluster here to restart the server")
+        TestStores.open().use { kadence ->
+            kadence.serve<Relay>("relay", Relay5, object : Relay {
+                override suspend fun hop(path: String): String {
+                    delay(100)
+                    return "$path>"
+                }
+            })
+            val handles = (1..6).map { i -> kadence.client.start(Relay5, "s$i") { id = "restart-$i"; taskQueue = "relay" } }
+            delay(200)
+            val restart = ProcessBuilder("pg_ctlcluster", "--skip-systemctl-redirect", version!!, "main", "restart").redirectErrorStream(true).start()
+            val output = restart.inputStream.readBytes().decodeToString()
+            if (restart.waitFor() != 0) {
+                // Not allowed to restart it here (another user's server): the server is untouched; say so.
+                DriverManager.getConnection(TestStores.pgUrl, TestStores.pgUser, "").close()
+                Assumptions.assumeTrue(false, "SKIPPED: could not restart PostgreSQL here: ${output.trim()}")
+            }
+            val results = handles.map { h -> async { h.result(90.seconds) } }.awaitAll()
+            assertEquals((1..6).map { "s$it>>>>>" }, results)
+            println("RESULT\treliability\tpg-restart\tworkflows-completed\t${results.size}\tcount")
+        }
+    }
 }
