@@ -112,6 +112,9 @@ public class WorkflowRun<O> internal constructor(
 
     /** Sends signal name with arg. */
     public fun signal(name: String, arg: Any?): Unit = blocking { kotlin.signal(name, arg, argType(arg)) }
+
+    /** Sends signal [name]; retrying with the same [requestId] delivers it once. */
+    public fun signal(name: String, arg: Any?, requestId: String): Unit = blocking { kotlin.signal(name, arg, argType(arg), requestId) }
     /** The CompletableFuture twin of signal. */
     public fun signalAsync(name: String, arg: Any?): CompletableFuture<Void?> = async { kotlin.signal(name, arg, argType(arg)); null }
 

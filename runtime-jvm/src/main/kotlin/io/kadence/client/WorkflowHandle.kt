@@ -121,11 +121,15 @@ public class WorkflowHandle<O> internal constructor(
      * Sends signal [name] with [arg] (encoded as [argType]) to the open run. It is durable when this
      * returns; the workflow reads it from `signalChannel(name)`. A closed run throws
      * [io.kadence.failure.WorkflowClosedException], an unknown one [WorkflowNotFoundException].
+     *
+     * [requestId] (a fresh one by default) makes a retried call deliver the signal once: pass the same
+     * id when you retry a signal whose outcome you did not see.
      */
-    public suspend fun signal(name: String, arg: Any?, argType: Type) {
+    public suspend fun signal(name: String, arg: Any?, argType: Type, requestId: String = java.util.UUID.randomUUID().toString()) {
         Validation.checkId("signal name", name)
+        Validation.checkId("signal request id", requestId)
         val payload = io.kadence.converter.Payloads.encode(engine.converter, arg, argType, "signal '$name' to workflow '$workflowId'")
-        io { engine.atClientTime { now -> engine.store.signal(engine.namespace, workflowId, runId, name, payload, now) } }
+        io { engine.atClientTime { now -> engine.store.signal(engine.namespace, workflowId, runId, name, payload, now, requestId) } }
     }
 
     /**

@@ -146,4 +146,20 @@ class SignalTest {
             assertEquals(2, signals.size)
         }
     }
+
+    @Test
+    fun `a signal retried with its request id is delivered once`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("sig", TestStores.workerOptions()) { register(Collector) }.start()
+            val h = kadence.client.start(Collector, "total=") { id = "retried"; taskQueue = "sig" }
+            // As a client whose first call committed but lost its acknowledgement would: the same call again.
+            h.signal("add", 5, Int::class.javaObjectType, requestId = "add-5")
+            h.signal("add", 5, Int::class.javaObjectType, requestId = "add-5")
+            h.signal("add", 7, Int::class.javaObjectType, requestId = "add-7")
+            h.signal("done", Unit)
+            assertEquals("total=12", h.result(30.seconds))
+            val adds = h.history().toList().map { it.attributes }.filterIsInstance<WorkflowSignaled>().filter { it.name == "add" }
+            assertEquals(listOf("5", "7"), adds.map { it.input })
+        }
+    }
 }

@@ -30,7 +30,7 @@ public interface HistoryStore : AutoCloseable {
     public fun requestCancel(namespace: String, workflowId: String, runId: String?, reason: String?, now: Long)
 
     /** Records a signal for the open run as an input and schedules a workflow task. */
-    public fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long)
+    public fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long, requestId: String? = null)
 
     /**
      * Signals the open run of the request's workflow id, or (none open) starts a run whose first

@@ -201,8 +201,14 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     override fun startWorkflow(request: StartWorkflowRequest): StartResult = write { hints -> startRun(request, hints) }
 
-    override fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long) = write { hints ->
+    override fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long, requestId: String?) = write { hints ->
         val run = openRunOrThrow(namespace, workflowId, runId)
+        if (requestId != null) {
+            // The run row is locked: a retry of a signal that was already recorded stops here.
+            val seen = SignalRequests.select(SignalRequests.requestId)
+                .where { (SignalRequests.runId eq run[WorkflowExecutions.runId]) and (SignalRequests.requestId eq requestId) }.any()
+            if (seen) return@write
+        }
         val waiting = Inbox.select(Inbox.seq).where { Inbox.runId eq run[WorkflowExecutions.runId] }.count()
         val limit = io.kadence.KadenceLimits.maxPendingSignals
         if (waiting >= limit) {
@@ -213,6 +219,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             )
         }
         addInput(run, WorkflowSignaled(name, input), now, hints)
+        if (requestId != null) {
+            SignalRequests.insert {
+                it[SignalRequests.runId] = run[WorkflowExecutions.runId]
+                it[SignalRequests.requestId] = requestId
+            }
+        }
     }
 
     override fun signalWithStart(request: StartWorkflowRequest, name: String, input: String?): StartResult = write { hints ->
@@ -754,6 +766,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         ActivityTasks.deleteWhere { ActivityTasks.runId eq runId }
         Timers.deleteWhere { Timers.runId eq runId }
         Inbox.deleteWhere { Inbox.runId eq runId }
+        SignalRequests.deleteWhere { SignalRequests.runId eq runId }
     }
 
     /** Events with their stored bodies, encoded once for both the size check and the insert. */
