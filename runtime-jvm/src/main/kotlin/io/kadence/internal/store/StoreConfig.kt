@@ -47,13 +47,18 @@ internal class StoreConfig(
     }
 }
 
-/** Applies the versioned schema migrations (Flyway, `db/kadence/V*__*.sql`). */
+/**
+ * Applies the versioned schema migrations (Flyway, `db/kadence/V*__*.sql`). Kadence lives in the
+ * application's own database, often in a schema that already has the application's tables: a schema
+ * without Kadence's history table is baselined at version 0, so every Kadence migration still runs.
+ */
 internal fun migrate(dataSource: DataSource) {
     Flyway.configure()
         .dataSource(dataSource)
         .locations("classpath:db/kadence")
         .table("kadence_schema_history")
-        .baselineOnMigrate(false)
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
         .load()
         .migrate()
 }

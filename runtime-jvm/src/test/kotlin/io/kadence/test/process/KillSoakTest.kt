@@ -47,37 +47,48 @@ class KillSoakTest {
 
         val (storeArgs, jdbc) = if (TestStores.isPostgres) {
             val url = TestStores.newPgSchema()
+            // Made here, not by the two workers at once.
+            DriverManager.getConnection(url, TestStores.pgUser, "").use {
+                it.createStatement().execute("CREATE TABLE soak_attempts (step_key VARCHAR(200) NOT NULL, attempt INT NOT NULL)")
+            }
             listOf("postgres", url, TestStores.pgUser) to Triple(url, TestStores.pgUser, "")
         } else {
             val data = dir.resolve("data")
             listOf("h2", data.toString()) to Triple(StoreConfig.h2File(data).jdbcUrl, "sa", "")
         }
 
+        // On PostgreSQL two worker JVMs share the work (and one of them is killed each time); H2 is one process's file.
+        val workers = if (TestStores.isPostgres) 2 else 1
         var kills = 0
         var starts = 0
-        while (true) {
-            var done = false
-            ChildJvm.start("soak worker #${++starts}", CHILD_MAIN, listOf("$count") + storeArgs, dir).use { child ->
-                child.awaitLine(60.seconds, "READY") { it == "READY" }
-                val deadline = System.currentTimeMillis() + random.nextLong(300, 1_800)
-                while (System.currentTimeMillis() < deadline && "ALL DONE" !in child.output()) Thread.sleep(20)
-                when {
-                    "ALL DONE" in child.output() -> done = true
-                    kills < maxKills && System.currentTimeMillis() < until -> kills++
-                    else -> {
-                        // Enough kills: let this one finish (the store is checked with no worker running).
-                        child.awaitLine(240.seconds, "ALL DONE") { it == "ALL DONE" }
-                        done = true
-                    }
+        fun start(slot: Int): ChildJvm =
+            ChildJvm.start("soak worker ${slot + 1} #${++starts}", CHILD_MAIN, listOf("$count") + storeArgs + "soak-host-${slot + 1}", dir)
+                .also { it.awaitLine(60.seconds, "READY") { line -> line == "READY" } }
+        val running = (0 until workers).map(::start).toMutableList()
+        try {
+            while (true) {
+                val deadline = System.currentTimeMillis() + random.nextLong(200, 1_200)
+                while (System.currentTimeMillis() < deadline && running.none { "ALL DONE" in it.output() }) Thread.sleep(20)
+                if (running.any { "ALL DONE" in it.output() }) break
+                if (kills >= maxKills || System.currentTimeMillis() >= until) {
+                    // Enough kills: let the work finish (the store is checked with no worker running).
+                    running[0].awaitLine(240.seconds, "ALL DONE") { it == "ALL DONE" }
+                    break
                 }
-                assertEquals(137, child.kill9())
+                val victim = random.nextInt(workers)
+                assertEquals(137, running[victim].kill9())
+                running[victim].close()
+                kills++
+                running[victim] = start(victim)
             }
-            if (done) break
+        } finally {
+            running.forEach { runCatching { it.kill9() }; it.close() }
         }
 
         val report = verify(count, jdbc)
         val lines = listOf(
             "RESULT\treliability\tkill-9\tworkflows\t$count\tcount",
+            "RESULT\treliability\tkill-9\tworker-jvms\t$workers\tcount",
             "RESULT\treliability\tkill-9\tkills\t$kills\tcount",
             "RESULT\treliability\tkill-9\tlost\t${report.lost.size}\tcount",
             "RESULT\treliability\tkill-9\tduplicated\t${report.duplicated.size}\tcount",

@@ -37,7 +37,7 @@ interface SoakSteps {
 data class SoakInput(val n: Int, val round: Int = 0)
 
 /** Doubles its input after a short durable sleep. */
-val SoakChild = workflow<Int, Int>("SoakChild") { n -> sleep(500.milliseconds); n * 2 }
+val SoakChild = workflow<Int, Int>("SoakChild") { n -> sleep(1_000.milliseconds); n * 2 }
 
 /**
  * A workflow of every shape the kill test exercises: two activities (one in parallel with a timer),
@@ -52,7 +52,7 @@ val SoakWorkflow = workflow<SoakInput, String>("SoakWorkflow") { input ->
         continueAsNew(SoakInput(n, 1))
     }
     val a = async { steps.step("a") }
-    sleep(1_000.milliseconds)
+    sleep(2_000.milliseconds)
     val b = steps.step("b")
     val doubled = executeChild(SoakChild, n, ChildWorkflowOptions(workflowId = "${info.workflowId}-child"))
     val go = signalChannel<String>("go").receive()
@@ -70,14 +70,14 @@ fun expectedSoakResult(n: Int): String = "a|b|${n * 2}|go|${if (n % 3 == 0) "in-
  * worker (also a session host) and prints `PROGRESS <completed>/<N>` as runs complete, then `ALL DONE`.
  * Killed with `kill -9` at any moment, it is simply started again.
  *
- *     SoakMain <N> h2 <dataDir>
- *     SoakMain <N> postgres <jdbcUrl> <user>
+ *     SoakMain <N> h2 <dataDir> <hostId>
+ *     SoakMain <N> postgres <jdbcUrl> <user> <hostId>
  */
 fun main(args: Array<String>) = runBlocking {
     val count = args[0].toInt()
     val (kadence, jdbcUrl, user) = when (args[1]) {
-        "h2" -> Triple(Kadence.embedded(Path.of(args[2])) { hostId = "soak-host" }, StoreConfig.h2File(Path.of(args[2])).jdbcUrl, "sa")
-        else -> Triple(Kadence.connect(args[2], args[3], "") { hostId = "soak-host" }, args[2], args[3])
+        "h2" -> Triple(Kadence.embedded(Path.of(args[2])) { hostId = args[3] }, StoreConfig.h2File(Path.of(args[2])).jdbcUrl, "sa")
+        else -> Triple(Kadence.connect(args[2], args[3], "") { hostId = args[4] }, args[2], args[3])
     }
     val attempts = DriverManager.getConnection(jdbcUrl, user, "")
     attempts.createStatement().execute("CREATE TABLE IF NOT EXISTS soak_attempts (step_key VARCHAR(200) NOT NULL, attempt INT NOT NULL)")
