@@ -28,8 +28,9 @@ import kotlin.time.Duration.Companion.seconds
  * completion was recorded (each activity's attempts, written by the activity itself under its
  * idempotency key, end with the attempt history recorded as completing it, run once).
  *
- * The default suite runs a short version (30 workflows, up to 6 kills). `-Dsoak=<minutes>` runs 200
- * workflows per round for that long and prints its figures.
+ * The default suite runs a short version (30 workflows, up to 6 kills). `-Dsoak=<minutes>` keeps
+ * killing for that long, with batches of 200 workflows (a new batch when one is done), and prints its
+ * figures.
  */
 @Tag("process")
 class KillSoakTest {
@@ -61,16 +62,28 @@ class KillSoakTest {
         val workers = if (TestStores.isPostgres) 2 else 1
         var kills = 0
         var starts = 0
+        // In a soak, another batch of workflows follows each finished one until the time is up.
+        var target = count
         fun start(slot: Int): ChildJvm =
-            ChildJvm.start("soak worker ${slot + 1} #${++starts}", CHILD_MAIN, listOf("$count") + storeArgs + "soak-host-${slot + 1}", dir)
+            ChildJvm.start("soak worker ${slot + 1} #${++starts}", CHILD_MAIN, listOf("$target") + storeArgs + "soak-host-${slot + 1}", dir)
                 .also { it.awaitLine(60.seconds, "READY") { line -> line == "READY" } }
         val running = (0 until workers).map(::start).toMutableList()
         try {
             while (true) {
                 val deadline = System.currentTimeMillis() + random.nextLong(200, 1_200)
                 while (System.currentTimeMillis() < deadline && running.none { "ALL DONE" in it.output() }) Thread.sleep(20)
-                if (running.any { "ALL DONE" in it.output() }) break
-                if (kills >= maxKills || System.currentTimeMillis() >= until) {
+                val timeLeft = System.currentTimeMillis() < until
+                if (running.any { "ALL DONE" in it.output() }) {
+                    if (soakMinutes == null || !timeLeft) break
+                    target += count
+                    for (i in running.indices) {
+                        running[i].kill9()
+                        running[i].close()
+                        running[i] = start(i)
+                    }
+                    continue
+                }
+                if (kills >= maxKills || !timeLeft) {
                     // Enough kills: let the work finish (the store is checked with no worker running).
                     running[0].awaitLine(240.seconds, "ALL DONE") { it == "ALL DONE" }
                     break
@@ -85,9 +98,9 @@ class KillSoakTest {
             running.forEach { runCatching { it.kill9() }; it.close() }
         }
 
-        val report = verify(count, jdbc)
+        val report = verify(target, jdbc)
         val lines = listOf(
-            "RESULT\treliability\tkill-9\tworkflows\t$count\tcount",
+            "RESULT\treliability\tkill-9\tworkflows\t$target\tcount",
             "RESULT\treliability\tkill-9\tworker-jvms\t$workers\tcount",
             "RESULT\treliability\tkill-9\tkills\t$kills\tcount",
             "RESULT\treliability\tkill-9\tlost\t${report.lost.size}\tcount",
