@@ -36,6 +36,18 @@ val OutOfMemory = catchingWorkflow("OutOfMemory") { tag ->
 /** Waits for one "go" signal and returns it. */
 val WaitsForSignal = workflow<String, String>("WaitsForSignal") { name -> "$name got ${signalChannel<String>("go").receive()}" }
 
+/** Lets the spinning workflow's loop end when its test is over. */
+object SpinControl {
+    @Volatile var spinning = true
+    @Volatile var spins = 0L
+}
+
+/** Workflow code that never yields: a CPU loop that ignores interruption. */
+val Spinner = workflow<Unit, String>("Spinner") {
+    while (SpinControl.spinning) SpinControl.spins++
+    "stopped"
+}
+
 /** Poison activities, damaged stored events, and a fuzzed history decoder: typed errors, and nothing else is hurt. */
 class PoisonTest {
     @Test
@@ -147,5 +159,36 @@ class PoisonTest {
         println("RESULT\treliability\tpayload-decoder-fuzz\tinputs\t3000\tcount")
         println("RESULT\treliability\tpayload-decoder-fuzz\trefused-typed\t$refused\tcount")
         assertTrue(refused > 1_500, "only $refused of 3000 damaged inputs were refused")
+    }
+
+    @Test
+    fun `workflow code that never yields costs its worker one thread and gets a typed failure, and other workflows go on`() = runBlocking {
+        SpinControl.spinning = true
+        TestStores.open().use { kadence ->
+            kadence.worker("spin", TestStores.workerOptions {
+                deadlockDetectionTimeout = 200.milliseconds
+                maxConcurrentWorkflowTasks = 4
+                shutdownGracePeriod = 1.seconds
+            }) { register(Spinner); register(WaitsForSignal) }.start()
+            try {
+                val spinner = kadence.client.start(Spinner, Unit) { id = "spinner"; taskQueue = "spin" }
+                val failure = eventually("the watchdog to give the thread up") {
+                    spinner.describe().lastWorkflowTaskFailure?.takeIf { "ignores interruption" in it }
+                }
+                assertTrue(failure.startsWith("workflow 'spinner' (run ${spinner.runId}) has not yielded for"), failure)
+                // Its retry comes to this worker and is refused while the thread is held: still one thread lost, not two.
+                io.kadence.testing.TestKadence.advance(kadence, 2.seconds)
+                val refused = eventually("the retry to be refused") {
+                    spinner.describe().lastWorkflowTaskFailure?.takeIf { "is still running on thread" in it }
+                }
+                assertTrue("its code never yields and ignores interruption" in refused, refused)
+                // Other workflows run on the worker's remaining threads.
+                val others = (1..6).map { i -> kadence.client.start(WaitsForSignal, "w$i") { id = "other-$i"; taskQueue = "spin" } }
+                others.forEach { it.signal("go", "go") }
+                assertEquals((1..6).map { "w$it got go" }, others.map { it.result(30.seconds) })
+            } finally {
+                SpinControl.spinning = false
+            }
+        }
     }
 }

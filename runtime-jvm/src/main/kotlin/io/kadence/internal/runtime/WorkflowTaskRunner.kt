@@ -46,12 +46,28 @@ internal class WorkflowTaskRunner(
     private val running = ConcurrentHashMap<Thread, Long>()
     private val blocked = ConcurrentHashMap.newKeySet<Thread>()
 
+    /** The task each watched thread runs (normal tasks; the fused path has no lease to fail). */
+    private val runningTasks = ConcurrentHashMap<Thread, WorkflowTaskLease>()
+
+    /**
+     * Runs whose workflow code ignored the watchdog's interrupt and never came back (a CPU loop that
+     * never yields), with the thread it holds. Their tasks are refused here until that thread ends, so
+     * one poison run costs this worker one thread, not all of them.
+     */
+    private val stuck = ConcurrentHashMap<String, Thread>()
+
     fun handle(lease: WorkflowTaskLease) {
         val run = lease.run
         val definition = definitionOf(run.workflowType)
         if (definition == null) {
             fail(lease, "workflow type '${run.workflowType}' is not registered on worker $workerId (task queue '$taskQueue'); " +
                 "registered: ${definitions.keys.sorted()}. The task is retried until a worker that has it polls this queue")
+            return
+        }
+        stuck[run.runId]?.takeIf { it.isAlive }?.let { holder ->
+            fail(lease, "an earlier workflow task of workflow '${run.workflowId}' (run ${run.runId}) is still running on thread " +
+                "'${holder.name}': its code never yields and ignores interruption. This worker does not run the run again while " +
+                "that thread is held; fix the workflow code (a loop must suspend) and restart the worker")
             return
         }
         var executor: WorkflowExecutor? = null
@@ -62,6 +78,7 @@ internal class WorkflowTaskRunner(
             }
             val history = if (executor == null) engine.store.readHistory(run.runId) else null
             // Only workflow code is watched: an interrupt during store I/O could break the connection (or H2's file channel).
+            runningTasks[thread] = lease
             running[thread] = System.nanoTime()
             executor = executor ?: WorkflowExecutor(definition, engine.converter, run.runId).also { it.replay(history!!) }
             val time = engine.clock.now()
@@ -97,6 +114,8 @@ internal class WorkflowTaskRunner(
             fail(lease, describe(failure))
         } finally {
             stopWatching(thread)
+            runningTasks.remove(thread)
+            stuck.remove(run.runId, thread)
             Thread.interrupted() // clear an interrupt from the watchdog
         }
     }
@@ -210,7 +229,16 @@ internal class WorkflowTaskRunner(
     fun checkDeadlocks() {
         val now = System.nanoTime()
         for ((thread, started) in running) {
-            if ((now - started) / 1_000_000 > deadlockMillis && blocked.add(thread)) thread.interrupt()
+            val heldMillis = (now - started) / 1_000_000
+            if (heldMillis > deadlockMillis && blocked.add(thread)) thread.interrupt()
+            // Interrupted long ago and still there: code that never yields. Its task is failed now, from here.
+            val lease = runningTasks[thread]
+            if (heldMillis > 3 * deadlockMillis && lease != null && stuck.putIfAbsent(lease.run.runId, thread) == null) {
+                log.error("workflow '{}' (run {}) has held thread '{}' for {} ms and ignores interruption; the thread is given up",
+                    lease.run.workflowId, lease.run.runId, thread.name, heldMillis)
+                fail(lease, "workflow '${lease.run.workflowId}' (run ${lease.run.runId}) has not yielded for ${heldMillis}ms and ignores " +
+                    "interruption (a loop that never suspends?): its thread '${thread.name}' is given up. Fix the workflow code and restart the worker")
+            }
         }
     }
 
