@@ -40,4 +40,26 @@ class BadInputTest {
             assertTrue(outcomes.getValue("").contains("workflow id"), outcomes.getValue(""))
         }
     }
+
+    @Test
+    fun `hostile signal names are delivered exactly or refused with InvalidArgumentException`() = runBlocking {
+        TestStores.open().use { kadence ->
+            val h = kadence.client.start(Waits, Unit) { id = "names"; taskQueue = "nobody-polls" }
+            val refused = mutableListOf<String>()
+            for (name in hostile) {
+                try {
+                    h.signal(name, "x")
+                } catch (e: InvalidArgumentException) {
+                    assertTrue("signal name" in e.message!!, e.message)
+                    refused += name
+                }
+            }
+            assertEquals(listOf("nul\u0000byte", "lone \uD800 surrogate", "a".repeat(1_001), ""), refused)
+            // Nothing of a refused signal was stored; the others wait in the run's inbox exactly as sent.
+            val kadenceStore = (TestStores.lastOpened!!)
+            java.sql.DriverManager.getConnection(kadenceStore.first, kadenceStore.second, "").use { c ->
+                c.createStatement().executeQuery("SELECT COUNT(*) FROM inbox").use { rs -> rs.next(); assertEquals(hostile.size - 4, rs.getInt(1)) }
+            }
+        }
+    }
 }
