@@ -35,6 +35,12 @@ public fun interface JavaWorkflow<I, O> {
     public fun run(ctx: WorkflowContext, input: I): O
 }
 
+/** A handler for workflow types a worker has no class for (see `Worker.registerDynamicWorkflow`). */
+public fun interface DynamicJavaWorkflow {
+    /** Runs a workflow of [workflowType] whose input is the recorded JSON [input]; returns its result. */
+    public fun run(ctx: WorkflowContext, workflowType: String, input: String?): Any?
+}
+
 /** Names a Java workflow's type (by default its class's simple name). */
 @Target(AnnotationTarget.CLASS)
 @Retention(AnnotationRetention.RUNTIME)

@@ -181,6 +181,19 @@ public class Worker internal constructor(private val worker: io.kadence.worker.W
     /** Registers a workflow defined in Kotlin. */
     public fun registerWorkflow(definition: WorkflowDefinition<*, *>): Worker = apply { worker.register(definition) }
 
+    /**
+     * Handles the workflow types this worker has no class for, as Java workflow code: [handler] gets
+     * the context, the type name and the input as recorded JSON text, and returns the result (encoded
+     * by its class).
+     */
+    public fun registerDynamicWorkflow(handler: DynamicJavaWorkflow): Worker = apply {
+        worker.registerDynamicWorkflow { type, input ->
+            io.kadence.java.internal.WorkflowThread.runNew(this, "kadence-java-workflow ${info.workflowId}") {
+                handler.run(io.kadence.java.internal.ContextImpl, type, input.payload)
+            }
+        }
+    }
+
     /** Registers [implementation] for the activity interface [iface] (plain blocking methods work). */
     public fun <T : Any> registerActivities(iface: Class<T>, implementation: T): Worker = apply { worker.registerActivities(iface, implementation) }
 

@@ -148,6 +148,12 @@ public class WorkflowRun<O> internal constructor(
     public fun terminate(reason: String?): Unit = blocking { kotlin.terminate(reason) }
     /** Status, pending activities and timers, and the last workflow task failure. */
     public fun describe(): WorkflowDescription = blocking { kotlin.describe() }
+    /**
+     * Starts a new run from workflow task boundary [eventId] of this run's history (an operator action,
+     * recorded with [reason]); the open run, if any, is terminated. Returns the new run.
+     */
+    public fun reset(eventId: Long, reason: String): WorkflowRun<O> = blocking { WorkflowRun(kotlin.reset(eventId, reason)) }
+
     /** Every event of the run's history, in order. */
     public fun history(): List<io.kadence.history.HistoryEvent> = blocking { kotlin.history().toList() }
 
