@@ -69,6 +69,7 @@ public data class ActivityOptions(
             ActivityOptions(startToClose, scheduleToClose, scheduleToStart, heartbeat, retryPolicy, taskQueue, cancellationType)
     }
 
+    /** The form recorded in history. */
     @InternalKadenceApi
     public fun toRecorded(): ActivityTaskOptions = ActivityTaskOptions(
         scheduleToStart?.inWholeMilliseconds, startToClose?.inWholeMilliseconds, scheduleToClose?.inWholeMilliseconds,

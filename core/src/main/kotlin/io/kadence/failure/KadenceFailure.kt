@@ -21,6 +21,7 @@ public sealed class KadenceFailure(message: String, cause: Throwable?) : Runtime
 public class ApplicationFailure(
     message: String,
     public val type: String,
+    /** True: never retried, whatever the retry policy says. */
     public val nonRetryable: Boolean = false,
     /** Encoded details payload, decoded by the caller with the data converter. */
     public val details: String? = null,

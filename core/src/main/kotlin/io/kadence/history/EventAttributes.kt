@@ -22,6 +22,7 @@ public sealed class CommandAttributes : EventAttributes() {
     public abstract val seq: Long
 }
 
+/** Event 1 of every run: what the run was started with (type, id, queue, input, timeouts, headers, attempt, run id). */
 @Serializable @SerialName("WorkflowStarted")
 public data class WorkflowStarted(
     val workflowType: String,
@@ -57,6 +58,7 @@ public data class WorkflowTaskCompleted(val workerId: String = "") : EventAttrib
     override fun describe(): String = "WorkflowTaskCompleted"
 }
 
+/** A client asked the run to cancel; its code sees the cancellation. */
 @Serializable @SerialName("WorkflowCancelRequested")
 public data class WorkflowCancelRequested(val reason: String? = null) : EventAttributes() {
     override fun describe(): String = "WorkflowCancelRequested"
@@ -90,6 +92,7 @@ public data class WorkflowUpdateCompleted(val updateId: String, val result: Stri
     override fun describe(): String = "WorkflowUpdateCompleted ($updateId)"
 }
 
+/** Workflow code scheduled activity [seq] of [activityType] on [taskQueue] with [input] and [options]. */
 @Serializable @SerialName("ActivityScheduled")
 public data class ActivityScheduled(
     override val seq: Long,
@@ -125,41 +128,49 @@ public data class RecordedRetryPolicy(
     val nonRetryableErrorTypes: List<String> = emptyList(),
 )
 
+/** Activity [seq] completed with [result] on [attempt]. */
 @Serializable @SerialName("ActivityCompleted")
 public data class ActivityCompleted(val seq: Long, val result: String?, val attempt: Int) : EventAttributes() {
     override fun describe(): String = "ActivityCompleted (seq $seq)"
 }
 
+/** Activity [seq] failed for good (after its retries) with [failure] on [attempt]. */
 @Serializable @SerialName("ActivityFailed")
 public data class ActivityFailed(val seq: Long, val failure: FailureInfo, val attempt: Int) : EventAttributes() {
     override fun describe(): String = "ActivityFailed (seq $seq): ${failure.message}"
 }
 
+/** Workflow code asked to cancel activity [seq]. */
 @Serializable @SerialName("ActivityCancelRequested")
 public data class ActivityCancelRequested(override val seq: Long) : CommandAttributes() {
     override fun describe(): String = "ActivityCancelRequested (seq $seq)"
 }
 
+/** Activity [seq] was canceled. */
 @Serializable @SerialName("ActivityCanceled")
 public data class ActivityCanceled(val seq: Long, val details: String? = null) : EventAttributes() {
     override fun describe(): String = "ActivityCanceled (seq $seq)"
 }
 
+/** Workflow code started durable timer [seq] of [durationMillis], due at [fireAtMillis]. */
 @Serializable @SerialName("TimerStarted")
 public data class TimerStarted(override val seq: Long, val durationMillis: Long, val fireAtMillis: Long) : CommandAttributes() {
     override fun describe(): String = "TimerStarted ${durationMillis}ms (seq $seq)"
 }
 
+/** Timer [seq] fired. */
 @Serializable @SerialName("TimerFired")
 public data class TimerFired(val seq: Long) : EventAttributes() {
     override fun describe(): String = "TimerFired (seq $seq)"
 }
 
+/** Workflow code canceled timer [seq]. */
 @Serializable @SerialName("TimerCanceled")
 public data class TimerCanceled(override val seq: Long) : CommandAttributes() {
     override fun describe(): String = "TimerCanceled (seq $seq)"
 }
 
+/** A side effect, mutable side effect or version ([kind]) recorded [value] under [name]. */
 @Serializable @SerialName("MarkerRecorded")
 public data class MarkerRecorded(override val seq: Long, val kind: String, val name: String, val value: String?) : CommandAttributes() {
     override fun describe(): String = "MarkerRecorded $kind '$name' (seq $seq)"
@@ -183,18 +194,21 @@ public data class LocalActivityRecorded(
     override fun describe(): String = "LocalActivityRecorded '$activityType' (seq $seq)"
 }
 
+/** The run completed with [result]. */
 @Serializable @SerialName("WorkflowCompleted")
 public data class WorkflowCompleted(val result: String?) : CommandAttributes() {
     override val seq: Long get() = 0
     override fun describe(): String = "WorkflowCompleted"
 }
 
+/** The run failed with [failure]. */
 @Serializable @SerialName("WorkflowFailed")
 public data class WorkflowFailed(val failure: FailureInfo) : CommandAttributes() {
     override val seq: Long get() = 0
     override fun describe(): String = "WorkflowFailed: ${failure.message}"
 }
 
+/** The run ended canceled. */
 @Serializable @SerialName("WorkflowCanceled")
 public data class WorkflowCanceled(val details: String? = null) : CommandAttributes() {
     override val seq: Long get() = 0
