@@ -33,7 +33,8 @@ internal object ActivityStubs {
         val signature = ActivityMethods.signature(method)
             ?: throw InvalidArgumentException(
                 "activity method ${iface.simpleName}.${method.name} is not a suspend function: from Kotlin workflow code, " +
-                    "declare it `suspend` in the interface (its implementation may still block)",
+                    "declare it `suspend` in the interface (its implementation may still block), or call the blocking method " +
+                    "by reference: activity(${iface.simpleName}::${method.name}, args…, options)",
             )
         @Suppress("UNCHECKED_CAST")
         val continuation = args.last() as Continuation<Any?>
