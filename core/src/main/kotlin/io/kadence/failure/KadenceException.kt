@@ -89,3 +89,10 @@ public class LimitExceededException(public val what: String, public val limit: I
  * not affected. Restore the row from a backup, or run a Kadence version that knows the event.
  */
 public class CorruptHistoryException(public val where: String, message: String, cause: Throwable? = null) : KadenceException(message, cause)
+
+/** A schedule with this id already exists in the namespace; pick another id or update it. */
+public class ScheduleAlreadyExistsException(public val scheduleId: String) :
+    KadenceException("schedule '$scheduleId' already exists; use another id, or update or delete it")
+
+/** No schedule with this id exists in the namespace. */
+public class ScheduleNotFoundException(public val scheduleId: String) : KadenceException("schedule '$scheduleId' does not exist")

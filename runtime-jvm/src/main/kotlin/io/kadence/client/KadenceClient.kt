@@ -16,6 +16,9 @@ import kotlin.time.Duration.Companion.milliseconds
 
 /** Starts workflows and finds them again. Obtain it from `Kadence.client`. */
 public class KadenceClient internal constructor(private val engine: Engine) {
+    /** Schedules: create, describe, pause, trigger, backfill, update, delete. */
+    public val schedules: ScheduleClient = ScheduleClient(engine)
+
     /**
      * Starts a run of [definition] with [input]; returns once the start is durable. A duplicate
      * workflow id of an open run throws [io.kadence.failure.WorkflowAlreadyStartedException].

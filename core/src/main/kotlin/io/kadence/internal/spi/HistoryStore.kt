@@ -140,6 +140,9 @@ public interface HistoryStore : AutoCloseable {
     /** Hosts and the session scheduler. */
     public val sessions: SessionStore
 
+    /** Schedules and their scheduler. */
+    public val schedules: ScheduleStore
+
     /** Receives wake-up hints after commits. */
     public var listener: StoreListener
 

@@ -40,7 +40,7 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         if (!engine.workersIdle()) return false
         // A host had room again after the last pass: place waiting sessions before time moves on.
         if (engine.sessionHosts.isPlacementPending) return false
-        val next = listOfNotNull(store.nextWakeTime(now), engine.sessionHosts.nextWakeTime(now)).minOrNull() ?: return false
+        val next = listOfNotNull(store.nextWakeTime(now), engine.sessionHosts.nextWakeTime(now), store.schedules.nextCheck()).minOrNull() ?: return false
         if (next <= now || !engine.workersIdle()) return false
         engine.sessionHosts.beforeTimeMoves(next)
         clock.advanceTo(next)
@@ -57,6 +57,7 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 var worked = store.fireDueTimers(now, 500)
                 worked += store.expireActivities(now, 200)
                 worked += engine.sessionHosts.sweep(now)
+                worked += store.schedules.process(now, 100)
                 if (worked > 0) continue
                 if (clock is VirtualClock) {
                     if (clock.held) { engine.timerWake.await(5); continue }
@@ -65,7 +66,7 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                     if (moved) continue
                     engine.timerWake.await(5)
                 } else {
-                    val next = store.nextTimerDue()
+                    val next = listOfNotNull(store.nextTimerDue(), store.schedules.nextCheck()).minOrNull()
                     val wait = if (next == null) leaseCheckMillis else (next - clock.now()).coerceIn(0, leaseCheckMillis)
                     if (wait > 0) engine.timerWake.await(wait)
                 }

@@ -104,6 +104,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     override var listener: StoreListener = StoreListener.NONE
     override var eagerDispatch: EagerDispatch = EagerDispatch.NONE
     override val sessions: JdbcSessionStore = JdbcSessionStore(this)
+    override val schedules: JdbcScheduleStore = JdbcScheduleStore(this)
 
     init {
         migrate(dataSource)
@@ -234,7 +235,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         result
     }
 
-    private fun startRun(request: StartWorkflowRequest, hints: Hints): StartResult {
+    internal fun startRun(request: StartWorkflowRequest, hints: Hints): StartResult {
         val current = CurrentRuns.selectAll()
             .where { (CurrentRuns.namespace eq request.namespace) and (CurrentRuns.workflowId eq request.workflowId) }
             .forUpdate().firstOrNull()?.get(CurrentRuns.runId)
@@ -570,7 +571,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    private fun runRow(runId: String, lock: Boolean = false): ResultRow? {
+    internal fun runRow(runId: String, lock: Boolean = false): ResultRow? {
         val q = WorkflowExecutions.selectAll().where { WorkflowExecutions.runId eq runId }
         return (if (lock) q.forUpdate() else q).firstOrNull()
     }
@@ -592,7 +593,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         historyBytes = r[WorkflowExecutions.historyBytes],
     )
 
-    private fun resolveRunId(namespace: String, workflowId: String, runId: String?): String? {
+    internal fun resolveRunId(namespace: String, workflowId: String, runId: String?): String? {
         if (runId != null) {
             val r = runRow(runId) ?: return null
             return runId.takeIf { r[WorkflowExecutions.namespace] == namespace && r[WorkflowExecutions.workflowId] == workflowId }
@@ -663,7 +664,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Closes an open, locked run without running workflow code (terminate, timeout). */
-    private fun closeByEngine(run: ResultRow, event: EventAttributes, closeStatus: RunStatus, failureInfo: FailureInfo, now: Long, hints: Hints, retry: Boolean = false) {
+    internal fun closeByEngine(run: ResultRow, event: EventAttributes, closeStatus: RunStatus, failureInfo: FailureInfo, now: Long, hints: Hints, retry: Boolean = false) {
         val id = run[WorkflowExecutions.runId]
         val eventId = run[WorkflowExecutions.nextEventId]
         val closing = EncodedEvents(listOf(HistoryEvent(eventId, now, event)))

@@ -1,0 +1,186 @@
+package io.kadence.test
+
+import io.kadence.client.Backfill
+import io.kadence.client.WorkflowStatus
+import io.kadence.dsl.workflow
+import io.kadence.failure.ScheduleAlreadyExistsException
+import io.kadence.failure.ScheduleNotFoundException
+import io.kadence.schedule.OverlapPolicy
+import io.kadence.schedule.ScheduleHeaders
+import io.kadence.schedule.ScheduleSpec
+import io.kadence.testing.TestKadence
+import kotlinx.coroutines.runBlocking
+import java.time.Instant
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertTrue
+import kotlin.time.Duration.Companion.hours
+import kotlin.time.Duration.Companion.minutes
+import kotlin.time.Duration.Companion.seconds
+
+/** Returns its tag and the nominal time its schedule started it for. */
+val Stamp = workflow<String, String>("Stamp") { tag -> "$tag@" + info.headers.getValue(ScheduleHeaders.NOMINAL_TIME).trim('"') }
+
+/** Sleeps [seconds] (ends canceled when canceled). */
+val Hold = workflow<Int, String>("Hold") { seconds -> sleep(seconds.seconds); "held" }
+
+/** Schedules on the virtual clock (which starts at 2026-01-01T00:00Z). */
+class ScheduleTest {
+    private fun t(s: String) = Instant.parse(s)
+
+    /** The runs a schedule started, by nominal time (from the workflow id), with their status. */
+    private suspend fun io.kadence.Kadence.runsOf(scheduleId: String, type: String): List<Pair<String, WorkflowStatus>> =
+        client.list(workflowType = type, limit = 10_000).filter { it.workflowId.startsWith("$scheduleId-") }
+            .map { it.workflowId.removePrefix("$scheduleId-").substring(11, 16) to it.status }.sortedBy { it.first }
+
+    /** Hours:minutes labels of the overlap test's nominal times (00:01 to 00:05). */
+    private fun m(vararg minutes: Int) = minutes.map { "00:0$it" }
+
+    @Test
+    fun `a daily cron schedule acts once per day for a year, and its runs carry the schedule and nominal time`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("sched", TestStores.workerOptions()) { register(Stamp) }.start()
+            val spec = ScheduleSpec.cron("0 10 * * *").between(null, t("2026-12-31T23:59:59Z"))
+            val schedule = kadence.client.schedules.create("daily", spec, Stamp, "report") { taskQueue = "sched" }
+            assertEquals(
+                listOf(t("2026-01-01T10:00:00Z"), t("2026-01-02T10:00:00Z"), t("2026-01-03T10:00:00Z")),
+                schedule.describe(nextActions = 3).nextActionTimes,
+            )
+            eventuallyTrue("a year of actions", 120.seconds) { schedule.describe().actionsTaken == 365L }
+            val first = kadence.client.handle(Stamp, "daily-2026-01-01T10:00:00Z")
+            assertEquals("report@2026-01-01T10:00:00Z", first.result(30.seconds))
+            assertEquals("report@2026-12-31T10:00:00Z", kadence.client.handle(Stamp, "daily-2026-12-31T10:00:00Z").result(30.seconds))
+            assertEquals(365, kadence.client.count(workflowType = "Stamp"))
+            val d = schedule.describe()
+            assertEquals(10, d.recentActions.size)
+            assertEquals(emptyList(), d.nextActionTimes)
+        }
+    }
+
+    /**
+     * Every minute from 00:01 to 00:05; each run holds for 150 seconds, so actions overlap. (Actions
+     * waiting for a run to close are looked at every second, so the runs are kept short.)
+     */
+    private fun overlapRun(policy: OverlapPolicy): Pair<List<Pair<String, WorkflowStatus>>, Long> = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("sched", TestStores.workerOptions()) { register(Hold) }.start()
+            val spec = ScheduleSpec.every(1.minutes).between(t("2026-01-01T00:01:00Z"), t("2026-01-01T00:05:00Z"))
+            val schedule = kadence.client.schedules.create("overlap", spec, Hold, 150) { taskQueue = "sched"; overlap = policy }
+            eventuallyTrue("the schedule to finish", 60.seconds) {
+                val d = schedule.describe()
+                d.nextActionTimes.isEmpty() && d.waitingActions == 0 && kadence.client.count(WorkflowStatus.RUNNING) == 0
+            }
+            kadence.runsOf("overlap", "Hold") to schedule.describe().overlapSkipped
+        }
+    }
+
+    @Test
+    fun `overlap SKIP drops actions while the previous run is open`() {
+        assertEquals(m(1, 4).map { it to WorkflowStatus.COMPLETED } to 3L, overlapRun(OverlapPolicy.SKIP))
+    }
+
+    @Test
+    fun `overlap BUFFER_ONE keeps one action waiting and drops the rest`() {
+        assertEquals(
+            m(1, 2, 4).map { it to WorkflowStatus.COMPLETED } to 2L,
+            overlapRun(OverlapPolicy.BUFFER_ONE),
+        )
+    }
+
+    @Test
+    fun `overlap BUFFER_ALL runs every action, one after another`() {
+        assertEquals(m(1, 2, 3, 4, 5).map { it to WorkflowStatus.COMPLETED } to 0L, overlapRun(OverlapPolicy.BUFFER_ALL))
+    }
+
+    @Test
+    fun `overlap CANCEL_OTHER cancels the open run and starts the action when it has closed`() {
+        assertEquals(
+            m(1, 2, 3, 4).map { it to WorkflowStatus.CANCELED } + ("00:05" to WorkflowStatus.COMPLETED) to 0L,
+            overlapRun(OverlapPolicy.CANCEL_OTHER),
+        )
+    }
+
+    @Test
+    fun `overlap TERMINATE_OTHER terminates the open run and starts the action at once`() {
+        assertEquals(
+            m(1, 2, 3, 4).map { it to WorkflowStatus.TERMINATED } + ("00:05" to WorkflowStatus.COMPLETED) to 0L,
+            overlapRun(OverlapPolicy.TERMINATE_OTHER),
+        )
+    }
+
+    @Test
+    fun `overlap ALLOW_ALL starts every action alongside the open runs`() {
+        assertEquals(m(1, 2, 3, 4, 5).map { it to WorkflowStatus.COMPLETED } to 0L, overlapRun(OverlapPolicy.ALLOW_ALL))
+    }
+
+    @Test
+    fun `after downtime, actions inside the catch-up window run and older ones are counted as missed`() = runBlocking {
+        TestStores.open().use { kadence ->
+            // No worker yet: nothing runs the scheduler, as if every process were down.
+            val schedule = kadence.client.schedules.create("catchup", ScheduleSpec.every(1.hours), Stamp, "late") {
+                taskQueue = "sched"; overlap = OverlapPolicy.ALLOW_ALL; catchupWindow = 90.minutes
+            }
+            TestKadence.advance(kadence, 10.hours + 30.minutes)
+            kadence.holdClock()
+            kadence.worker("sched", TestStores.workerOptions()) { register(Stamp) }.start()
+            eventuallyTrue("the catch-up") { schedule.describe().actionsTaken == 2L }
+            val d = schedule.describe()
+            assertEquals(8, d.missedCatchupWindow)
+            assertEquals(listOf("09:00", "10:00"), kadence.runsOf("catchup", "Stamp").map { it.first })
+            assertEquals(t("2026-01-01T11:00:00Z"), d.nextActionTimes.first())
+        }
+    }
+
+    @Test
+    fun `pause and unpause are idempotent with a note, a trigger works while paused, and paused time is not caught up`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.holdClock()
+            kadence.worker("sched", TestStores.workerOptions()) { register(Stamp) }.start()
+            val schedule = kadence.client.schedules.create("pausable", ScheduleSpec.every(1.hours), Stamp, "p") { taskQueue = "sched" }
+            schedule.pause("maintenance")
+            schedule.pause("maintenance")
+            assertEquals(true to "maintenance", schedule.describe().let { it.paused to it.note })
+            TestKadence.advance(kadence, 3.hours)
+            schedule.trigger()
+            eventuallyTrue("the trigger's run") { schedule.describe().actionsTaken == 1L }
+            assertEquals("trigger", schedule.describe().recentActions.single().source)
+            schedule.unpause("done")
+            schedule.unpause("done")
+            assertEquals(false to "done", schedule.describe().let { it.paused to it.note })
+            TestKadence.advance(kadence, 1.hours)
+            eventuallyTrue("the next scheduled action") { schedule.describe().actionsTaken == 2L }
+            // Only 04:00 ran after the unpause: 01:00 to 03:00 fell in the paused time.
+            assertEquals(listOf("03:00", "04:00"), kadence.runsOf("pausable", "Stamp").map { it.first })
+            assertEquals(listOf("trigger", "scheduled"), schedule.describe().recentActions.map { it.source })
+        }
+    }
+
+    @Test
+    fun `backfill takes the spec's times in each inclusive range, and ids, duplicates and deletion are checked`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.holdClock()
+            kadence.worker("sched", TestStores.workerOptions()) { register(Stamp) }.start()
+            val spec = ScheduleSpec.cron("0 10 * * *")
+            val schedule = kadence.client.schedules.create("backfilled", spec, Stamp, "b") { taskQueue = "sched"; paused = true }
+            val taken = schedule.backfill(
+                Backfill(t("2025-12-01T10:00:00Z"), t("2025-12-03T10:00:00Z")),
+                Backfill(t("2025-12-10T00:00:00Z"), t("2025-12-10T23:59:59Z"), OverlapPolicy.ALLOW_ALL),
+            )
+            assertEquals(4, taken)
+            eventuallyTrue("the backfill") { schedule.describe().actionsTaken == 4L }
+            assertEquals(
+                listOf("2025-12-01T10:00:00Z", "2025-12-02T10:00:00Z", "2025-12-03T10:00:00Z", "2025-12-10T10:00:00Z"),
+                kadence.client.list(workflowType = "Stamp").map { it.workflowId.removePrefix("backfilled-") }.sorted(),
+            )
+            assertEquals("b@2025-12-02T10:00:00Z", kadence.client.handle(Stamp, "backfilled-2025-12-02T10:00:00Z").result(30.seconds))
+            assertTrue(schedule.describe().recentActions.all { it.source == "backfill" })
+
+            assertFailsWith<ScheduleAlreadyExistsException> { kadence.client.schedules.create("backfilled", spec, Stamp, "again") }
+            assertEquals(listOf("backfilled"), kadence.client.schedules.list().map { it.id })
+            schedule.delete()
+            assertFailsWith<ScheduleNotFoundException> { schedule.describe() }
+            assertEquals(4, kadence.client.count(WorkflowStatus.COMPLETED, "Stamp"))
+        }
+    }
+}
