@@ -119,7 +119,13 @@ public data class ScheduleSpec(
 
     public companion object {
         /** A spec of one cron expression in [zone]. */
+        @JvmStatic @JvmOverloads
         public fun cron(expression: String, zone: ZoneId = ZoneId.of("UTC")): ScheduleSpec = ScheduleSpec(cron = listOf(expression), timeZone = zone.id)
+
+        /** A spec of one interval (for Java): every [every], offset by [phase] from the epoch. */
+        @JvmStatic @JvmOverloads
+        public fun every(every: java.time.Duration, phase: java.time.Duration = java.time.Duration.ZERO): ScheduleSpec =
+            ScheduleSpec(intervals = listOf(IntervalSpec(every.toMillis(), phase.toMillis())))
 
         /** A spec of one interval. */
         public fun every(every: Duration, phase: Duration = Duration.ZERO): ScheduleSpec = ScheduleSpec(intervals = listOf(IntervalSpec.of(every, phase)))

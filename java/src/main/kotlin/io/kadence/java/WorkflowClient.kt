@@ -59,6 +59,11 @@ public class WorkflowOptions private constructor(@get:JvmSynthetic internal val 
 
 /** Starts, finds and controls workflows. Every call has a blocking form and an `…Async` twin. */
 public class WorkflowClient internal constructor(private val client: KadenceClient) {
+    private val schedules = ScheduleClient(client.schedules)
+
+    /** Schedules: workflows started on a spec (cron, calendar, interval). */
+    public fun schedules(): ScheduleClient = schedules
+
     /** Starts a run of the Java workflow [workflow]; returns once the start is durable. */
     public fun <I, O> start(workflow: Class<out JavaWorkflow<I, O>>, input: I, options: WorkflowOptions): WorkflowRun<O> =
         blocking { startSuspending(JavaWorkflows.definition(workflow), input, options) }

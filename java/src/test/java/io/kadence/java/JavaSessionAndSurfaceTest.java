@@ -110,7 +110,8 @@ class JavaSessionAndSurfaceTest {
                 RetryPolicy.class, RetryPolicy.Builder.class, ActivityOptions.class, ActivityOptions.Builder.class,
                 LocalActivityOptions.class, LocalActivityOptions.Builder.class, ChildWorkflowOptions.class, ChildWorkflowOptions.Builder.class,
                 SessionOptions.class, SessionOptions.Builder.class, JavaWorkflow.class, WorkflowContext.class, SignalChannel.class,
-                Promise.class, ChildRun.class, JavaDataConverter.class, io.kadence.java.testing.JavaTestKadence.class);
+                Promise.class, ChildRun.class, JavaDataConverter.class, io.kadence.java.testing.JavaTestKadence.class,
+                ScheduleClient.class, ScheduleHandle.class, ScheduleOptions.class, ScheduleOptions.Builder.class, DynamicJavaWorkflow.class);
         Set<String> offending = new TreeSet<>();
         for (Class<?> c : surface) {
             for (Method m : c.getMethods()) {

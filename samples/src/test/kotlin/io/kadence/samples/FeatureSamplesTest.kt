@@ -6,6 +6,7 @@ import io.kadence.samples.features.runContinueAsNew
 import io.kadence.samples.features.runDeterminism
 import io.kadence.samples.features.runHello
 import io.kadence.samples.features.runMessages
+import io.kadence.samples.features.runSchedule
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.io.TempDir
 import java.nio.file.Path
@@ -62,5 +63,13 @@ class FeatureSamplesTest {
     @Test
     fun `cancellation runs a cleanup activity and the workflow decides its result`() = runBlocking {
         assertEquals(listOf("canceled: released room 12", "activities: [held room 12, released room 12]"), runCancellation(data))
+    }
+
+    @Test
+    fun `a schedule takes one action per nominal time`() = runBlocking {
+        assertEquals(
+            listOf("planned 3 actions, one second apart: true", "actions taken: 3, skipped: 0, missed: 0", "each run got its own nominal time: true"),
+            runSchedule(data),
+        )
     }
 }

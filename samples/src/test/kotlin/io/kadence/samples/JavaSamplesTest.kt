@@ -87,4 +87,12 @@ class JavaFeatureSamplesTest {
     fun `cancellation with cleanup`() {
         assertEquals(listOf("canceled: released room 12", "activities: [held room 12, released room 12]"), io.kadence.samples.java.FeatureSamples.runCancellation(data))
     }
+
+    @Test
+    fun `a schedule from Java takes one action per nominal time`() {
+        assertEquals(
+            listOf("planned 3 actions", "actions taken: 3, skipped: 0, missed: 0", "each run got its own nominal time: true"),
+            io.kadence.samples.java.ScheduleSample.run(data),
+        )
+    }
 }
