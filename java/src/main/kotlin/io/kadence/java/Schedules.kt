@@ -10,7 +10,7 @@ import kotlin.time.toKotlinDuration
 import java.time.Duration as JDuration
 
 /** Options of a schedule created from Java: task queue, overlap policy, catch-up window, paused with a note. */
-public class ScheduleOptions private constructor(internal val apply: io.kadence.client.ScheduleOptions.() -> Unit) {
+public class ScheduleOptions private constructor(@get:JvmSynthetic internal val apply: io.kadence.client.ScheduleOptions.() -> Unit) {
     /** A builder; start one with newBuilder(). */
     public class Builder internal constructor() {
         private val steps = ArrayList<io.kadence.client.ScheduleOptions.() -> Unit>()
