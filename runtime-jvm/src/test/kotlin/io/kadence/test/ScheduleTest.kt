@@ -40,6 +40,7 @@ class ScheduleTest {
     @Test
     fun `a daily cron schedule acts once per day for a year, and its runs carry the schedule and nominal time`() = runBlocking {
         TestStores.open().use { kadence ->
+            kadence.holdClock()
             kadence.worker("sched", TestStores.workerOptions()) { register(Stamp) }.start()
             val spec = ScheduleSpec.cron("0 10 * * *").between(null, t("2026-12-31T23:59:59Z"))
             val schedule = kadence.client.schedules.create("daily", spec, Stamp, "report") { taskQueue = "sched" }
@@ -47,6 +48,7 @@ class ScheduleTest {
                 listOf(t("2026-01-01T10:00:00Z"), t("2026-01-02T10:00:00Z"), t("2026-01-03T10:00:00Z")),
                 schedule.describe(nextActions = 3).nextActionTimes,
             )
+            kadence.releaseClock()
             eventuallyTrue("a year of actions", 120.seconds) { schedule.describe().actionsTaken == 365L }
             val first = kadence.client.handle(Stamp, "daily-2026-01-01T10:00:00Z")
             assertEquals("report@2026-01-01T10:00:00Z", first.result(30.seconds))
