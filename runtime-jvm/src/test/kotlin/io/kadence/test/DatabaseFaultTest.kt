@@ -7,6 +7,7 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assumptions
@@ -54,7 +55,15 @@ class DatabaseFaultTest {
             }
             val handles = (1..10).map { i -> kadence.client.start(Relay5, "r$i") { id = "relay-$i"; taskQueue = "relay" } }
             killer.join()
-            val results = handles.map { h -> async { h.result(60.seconds) } }.awaitAll()
+            val results = handles.map { h ->
+                async {
+                    try {
+                        h.result(60.seconds)
+                    } catch (e: io.kadence.failure.KadenceTimeoutException) {
+                        "stuck: ${h.describe()} history ${h.history().toList().map { it.attributes.describe() }}"
+                    }
+                }
+            }.awaitAll()
             assertEquals((1..10).map { "r$it>>>>>" }, results)
             assertTrue(killed > 0, "no connection was killed")
             println("RESULT\treliability\tpg-terminate-backend\tconnections-killed\t$killed\tcount")

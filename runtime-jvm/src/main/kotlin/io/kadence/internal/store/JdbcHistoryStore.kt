@@ -723,6 +723,25 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      */
     private fun insertWorkflowTask(runId: String, namespace: String, taskQueue: String, visibleAt: Long, now: Long, token: Long, hints: Hints) {
         val slot = if (visibleAt <= now) eagerDispatch.reserveWorkflowTask(namespace, taskQueue) else null
+        // A slot reserved here is given back if the insert fails (a killed connection): until it is in
+        // the hints, nothing else would release it, and its poller would never be idle again.
+        releasingOnFailure(slot) { insertWorkflowTaskRow(runId, namespace, taskQueue, visibleAt, token, slot) }
+        if (slot == null) {
+            hints.workflowQueues += namespace to taskQueue
+            if (visibleAt > now) hints.timer(visibleAt)
+        } else {
+            hints.eagerWorkflowTasks += Triple(runId, token + 1, slot)
+        }
+    }
+
+    private inline fun <T> releasingOnFailure(slot: EagerSlot<*>?, block: () -> T): T = try {
+        block()
+    } catch (e: Throwable) {
+        slot?.release()
+        throw e
+    }
+
+    private fun insertWorkflowTaskRow(runId: String, namespace: String, taskQueue: String, visibleAt: Long, token: Long, slot: EagerSlot<WorkflowTaskLease>?) {
         WorkflowTasks.insert {
             it[WorkflowTasks.runId] = runId
             it[WorkflowTasks.namespace] = namespace
@@ -736,25 +755,23 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 it[leaseUntil] = DbNowMillis + slot.leaseMillis
             }
         }
-        if (slot == null) {
-            hints.workflowQueues += namespace to taskQueue
-            if (visibleAt > now) hints.timer(visibleAt)
-        } else {
-            hints.eagerWorkflowTasks += Triple(runId, token + 1, slot)
-        }
     }
 
     /** Builds the leases of the workflow tasks stored leased in this transaction, from what it leaves behind. */
     private fun leaseEagerWorkflowTasks(hints: Hints) {
-        for ((id, token, slot) in hints.eagerWorkflowTasks) {
+        // Each slot is in exactly one of the hints' lists at any moment, so a failure here releases it once.
+        while (hints.eagerWorkflowTasks.isNotEmpty()) {
+            val (id, token, slot) = hints.eagerWorkflowTasks.first()
             val run = runRow(id)?.takeIf { it[WorkflowExecutions.status] == RunStatus.RUNNING.name }
             if (run == null) {
+                hints.eagerWorkflowTasks.removeAt(0)
                 slot.release()
                 continue
             }
-            hints.eagerWorkflowLeases += slot to WorkflowTaskLease(toRunRecord(run), token, slot.owner, inboxOf(id))
+            val lease = WorkflowTaskLease(toRunRecord(run), token, slot.owner, inboxOf(id))
+            hints.eagerWorkflowTasks.removeAt(0)
+            hints.eagerWorkflowLeases += slot to lease
         }
-        hints.eagerWorkflowTasks.clear()
     }
 
     private fun inboxOf(runId: String): List<InboxItem> =
@@ -1034,7 +1051,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val o = a.options
         val slot = eagerDispatch.reserveActivityTask(run.namespace, a.taskQueue)
         val (leaseMillis, attemptMillis) = activityLeaseMillis(o)
-        val taskId = ActivityTasks.insert {
+        val taskId = releasingOnFailure(slot) { ActivityTasks.insert {
             it[runId] = run.runId
             it[seq] = a.seq
             it[namespace] = run.namespace
@@ -1057,7 +1074,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 it[leaseUntil] = DbNowMillis + leaseMillis
                 it[attemptDeadline] = DbNowMillis + attemptMillis
             }
-        } get ActivityTasks.taskId
+        } get ActivityTasks.taskId }
         if (slot == null) {
             hints.activityQueues += run.namespace to a.taskQueue
             return
