@@ -1,0 +1,47 @@
+package io.kadence.test
+
+import io.kadence.client.signal
+import io.kadence.failure.WorkflowNotFoundException
+import io.kadence.internal.store.StoreConfig
+import io.kadence.schedule.ScheduleSpec
+import io.kadence.testing.TestKadence
+import kotlinx.coroutines.runBlocking
+import java.util.UUID
+import kotlin.test.Test
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.time.Duration.Companion.hours
+import kotlin.time.Duration.Companion.seconds
+
+/** Two namespaces on one database: nothing is seen, signalled, started or listed across them. */
+class NamespaceTest {
+    @Test
+    fun `namespaces on one database do not see, signal, start or list each other's work`() = runBlocking {
+        val url = if (TestStores.isPostgres) TestStores.newPgSchema() else StoreConfig.h2Memory("ns-" + UUID.randomUUID()).jdbcUrl
+        val user = if (TestStores.isPostgres) TestStores.pgUser else "sa"
+        TestKadence.create(url, user, "") { namespace = "sales" }.use { sales ->
+            TestKadence.create(url, user, "") { namespace = "billing" }.use { billing ->
+                // Same workflow id and task queue in both namespaces.
+                val inSales = sales.client.start(WaitsForGo, Unit) { id = "order-1"; taskQueue = "shared" }
+                assertFailsWith<WorkflowNotFoundException> { billing.client.handle(WaitsForGo, "order-1").describe() }
+                assertFailsWith<WorkflowNotFoundException> { billing.client.handle(WaitsForGo, "order-1", inSales.runId).signal("go", "from billing") }
+                val inBilling = billing.client.start(WaitsForGo, Unit) { id = "order-1"; taskQueue = "shared" }
+                assertEquals(listOf(inSales.runId), sales.client.list().map { it.runId })
+                assertEquals(listOf(inBilling.runId), billing.client.list().map { it.runId })
+
+                // A worker of one namespace runs only that namespace's tasks.
+                billing.worker("shared", TestStores.workerOptions()) { register(WaitsForGo) }.start()
+                inBilling.signal("go", "billing")
+                assertEquals("billing", inBilling.result(30.seconds))
+                assertEquals("RUNNING", sales.client.handle(WaitsForGo, "order-1").describe().status.name)
+
+                // Schedules and session hosts are per namespace too.
+                sales.client.schedules.create("nightly", ScheduleSpec.every(1.hours), WaitsForGo, Unit) { taskQueue = "shared"; paused = true }
+                assertEquals(emptyList(), billing.client.schedules.list())
+                billing.client.schedules.create("nightly", ScheduleSpec.every(1.hours), WaitsForGo, Unit) { taskQueue = "shared"; paused = true }
+                assertEquals(listOf("nightly"), sales.client.schedules.list().map { it.id })
+                assertEquals(emptyList(), sales.client.sessionHosts())
+            }
+        }
+    }
+}
