@@ -63,6 +63,18 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
 
         /** Where a process that [connect]s keeps its host id (see [hostId]); [embedded] uses its own data directory. */
         public var dataDir: Path? = null
+
+        /**
+         * How long closed runs of this namespace are kept before a background job deletes their
+         * history (stored with the namespace; unset keeps what is stored, 7 days for a new one).
+         */
+        public var retention: kotlin.time.Duration? = null
+
+        /**
+         * Called with each closed run and its history just before retention deletes them (to archive
+         * them as JSON with `HistoryCodec.exportHistory`); a run whose export throws is kept and tried again.
+         */
+        public var retentionExport: ((io.kadence.internal.spi.RunRecord, List<io.kadence.history.HistoryEvent>) -> Unit)? = null
     }
 
     /** Ways to open Kadence. */
@@ -91,7 +103,8 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
         internal fun open(config: StoreConfig, o: Options, clock: EngineClock): Kadence {
             val store = JdbcHistoryStore(config)
             val hostId = io.kadence.internal.runtime.HostIdentity.resolve(o.hostId, o.dataDir)
-            return Kadence(Engine(store, clock, o.dataConverter, o.namespace, o.identity, hostId))
+            store.ensureNamespace(o.namespace, o.retention?.inWholeMilliseconds, clock.now())
+            return Kadence(Engine(store, clock, o.dataConverter, o.namespace, o.identity, hostId, o.retentionExport))
         }
     }
 }

@@ -24,6 +24,8 @@ public data class WorkflowDescription(
     val lastWorkflowTaskFailure: String?,
     /** How many workflow tasks failed in a row. */
     val workflowTaskFailures: Int,
+    /** When retention will delete this closed run (close time + the namespace's retention); null while open. */
+    val purgeAt: Instant? = null,
 )
 
 /** An activity that was scheduled and has not closed yet. */

@@ -101,6 +101,7 @@ public class WorkflowHandle<O> internal constructor(
             pendingTimers = timers.map { PendingTimer(it.seq, Instant.ofEpochMilli(it.fireAt)) },
             lastWorkflowTaskFailure = r.taskFailure,
             workflowTaskFailures = r.taskFailureCount,
+            purgeAt = r.closeTime?.let { closed -> io { engine.store.retentionOf(engine.namespace) }?.let { Instant.ofEpochMilli(closed + it) } },
         )
     }
 

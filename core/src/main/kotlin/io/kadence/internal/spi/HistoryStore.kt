@@ -143,6 +143,19 @@ public interface HistoryStore : AutoCloseable {
     /** Schedules and their scheduler. */
     public val schedules: ScheduleStore
 
+    /** Makes sure [namespace] exists; sets its retention when [retentionMillis] is given. Returns its retention. */
+    public fun ensureNamespace(namespace: String, retentionMillis: Long?, now: Long): Long
+
+    /** How long closed runs of [namespace] are kept, or null if it does not exist. */
+    public fun retentionOf(namespace: String): Long?
+
+    /**
+     * Deletes up to [max] runs of [namespace] closed longer ago than its retention, each in a transaction
+     * of its own, after [export] (if given) received its history; a run whose export throws is kept for
+     * the next pass. Returns how many it deleted.
+     */
+    public fun purgeClosedRuns(namespace: String, now: Long, max: Int, export: ((RunRecord, List<io.kadence.history.HistoryEvent>) -> Unit)?): Int
+
     /** Receives wake-up hints after commits. */
     public var listener: StoreListener
 

@@ -27,7 +27,23 @@ internal class Engine(
     val identity: String,
     /** The host id of this process's session hosts, unless a worker sets its own. */
     val hostId: String = HostIdentity.machineName(),
+    /** Receives closed runs and their histories before retention deletes them. */
+    private val retentionExport: ((io.kadence.internal.spi.RunRecord, List<io.kadence.history.HistoryEvent>) -> Unit)? = null,
 ) : StoreListener, EagerDispatch, AutoCloseable {
+    private var lastPurge = Long.MIN_VALUE
+
+    /** Deletes closed runs past the namespace's retention, a batch at a time, at most once a minute of engine time. */
+    fun purgeIfDue(now: Long): Int {
+        if (lastPurge != Long.MIN_VALUE && now - lastPurge < PURGE_INTERVAL_MILLIS) return 0
+        lastPurge = now
+        var purged = 0
+        do {
+            val batch = store.purgeClosedRuns(namespace, now, PURGE_BATCH, retentionExport)
+            purged += batch
+        } while (batch == PURGE_BATCH)
+        return purged
+    }
+
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val pollers = CopyOnWriteArrayList<TaskPoller<*>>()
     private val closeWaiters = ConcurrentHashMap<String, CompletableDeferred<Unit>>()
@@ -153,3 +169,6 @@ internal class Engine(
         store.close()
     }
 }
+
+private const val PURGE_INTERVAL_MILLIS = 60_000L
+private const val PURGE_BATCH = 100

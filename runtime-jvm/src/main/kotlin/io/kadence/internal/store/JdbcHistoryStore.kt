@@ -198,6 +198,58 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     internal fun <T> read(block: JdbcTransaction.() -> T): T = transaction(db, readOnly = true) { block() }
 
+    // ---------------------------------------------------------------- namespaces and retention
+
+    override fun ensureNamespace(namespace: String, retentionMillis: Long?, now: Long): Long = write {
+        val current = Namespaces.selectAll().where { Namespaces.namespace eq namespace }.forUpdate().firstOrNull()
+        when {
+            current == null -> Namespaces.insert {
+                it[Namespaces.namespace] = namespace
+                it[Namespaces.retentionMillis] = retentionMillis ?: Namespaces.DEFAULT_RETENTION_MILLIS
+                it[createdAt] = now
+            }
+            retentionMillis != null && retentionMillis != current[Namespaces.retentionMillis] ->
+                Namespaces.update({ Namespaces.namespace eq namespace }) { it[Namespaces.retentionMillis] = retentionMillis }
+        }
+        retentionMillis ?: current?.get(Namespaces.retentionMillis) ?: Namespaces.DEFAULT_RETENTION_MILLIS
+    }
+
+    override fun retentionOf(namespace: String): Long? = read {
+        Namespaces.select(Namespaces.retentionMillis).where { Namespaces.namespace eq namespace }.firstOrNull()?.get(Namespaces.retentionMillis)
+    }
+
+    override fun purgeClosedRuns(namespace: String, now: Long, max: Int, export: ((RunRecord, List<HistoryEvent>) -> Unit)?): Int {
+        val retention = retentionOf(namespace) ?: return 0
+        val expired = read {
+            WorkflowExecutions.selectAll()
+                .where { (WorkflowExecutions.namespace eq namespace) and (WorkflowExecutions.closeTime less (now - retention)) }
+                .limit(max).map(::toRunRecord)
+        }
+        var purged = 0
+        for (run in expired) {
+            if (export != null) {
+                try {
+                    export(run, readHistory(run.runId))
+                } catch (e: Exception) {
+                    continue
+                }
+            }
+            // One run per transaction, and its rows by key: no long locks on a busy store.
+            write {
+                val still = runRow(run.runId, lock = true) ?: return@write
+                if (still[WorkflowExecutions.status] == RunStatus.RUNNING.name) return@write
+                HistoryEvents.deleteWhere { HistoryEvents.runId eq run.runId }
+                WorkflowUpdates.deleteWhere { WorkflowUpdates.runId eq run.runId }
+                SignalRequests.deleteWhere { SignalRequests.runId eq run.runId }
+                Inbox.deleteWhere { Inbox.runId eq run.runId }
+                CurrentRuns.deleteWhere { (CurrentRuns.namespace eq namespace) and (CurrentRuns.runId eq run.runId) }
+                WorkflowExecutions.deleteWhere { WorkflowExecutions.runId eq run.runId }
+                purged++
+            }
+        }
+        return purged
+    }
+
     // ---------------------------------------------------------------- runs
 
     override fun startWorkflow(request: StartWorkflowRequest): StartResult = write { hints -> startRun(request, hints) }

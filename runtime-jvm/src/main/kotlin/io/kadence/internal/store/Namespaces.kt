@@ -2,9 +2,12 @@ package io.kadence.internal.store
 
 import org.jetbrains.exposed.v1.core.Table
 
-internal object Namespaces : Table("namespaces") {
-    val name = varchar("name", 255)
+/** Namespaces and their defaults (V8): how long closed runs are kept. */
+internal object Namespaces : Table("namespace_settings") {
+    val namespace = varchar("namespace", 255)
     val retentionMillis = long("retention_millis")
     val createdAt = long("created_at")
-    override val primaryKey = PrimaryKey(name)
+    override val primaryKey = PrimaryKey(namespace)
+
+    const val DEFAULT_RETENTION_MILLIS: Long = 7L * 24 * 3600 * 1000
 }
