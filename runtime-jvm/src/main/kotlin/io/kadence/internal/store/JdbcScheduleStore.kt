@@ -224,7 +224,9 @@ internal class JdbcScheduleStore(private val store: JdbcHistoryStore) : Schedule
     /** Starts the action's workflow in this transaction: id and request id are the schedule id and nominal time. */
     private fun start(r: ScheduleRecord, item: PendingScheduleAction, state: ScheduleState, now: Long, hints: JdbcHistoryStore.Hints): ScheduleState {
         val nominal = Instant.ofEpochMilli(item.nominalTimeMillis)
-        val workflowId = "${r.id}-$nominal"
+        // A nominal time of the spec starts one workflow, whoever takes it (a second scheduler, a backfill
+        // over a time that already ran, a retry); each trigger is an action of its own.
+        val workflowId = if (item.source == "trigger") "${r.id}-$nominal-trigger-${state.actions + 1}" else "${r.id}-$nominal"
         val runId = UUID.randomUUID().toString()
         val a = r.action
         val started = WorkflowStarted(
