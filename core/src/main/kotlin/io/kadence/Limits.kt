@@ -25,4 +25,46 @@ public object KadenceLimits {
 
     /** Signals that may wait in a run's inbox before sending more fails. */
     @Volatile public var maxPendingSignals: Int = 2_000
+
+    private val overrides = java.util.concurrent.ConcurrentHashMap<String, NamespaceLimits>()
+
+    /** Registers [limits] as [namespace]'s own values (the runtime does, from the namespace's stored settings). */
+    @io.kadence.internal.InternalKadenceApi
+    public fun setNamespaceLimits(namespace: String, limits: NamespaceLimits) {
+        overrides[namespace] = limits
+    }
+
+    /** The limits that apply in [namespace]: its own where it sets them, these values elsewhere. */
+    public fun of(namespace: String): EffectiveLimits {
+        val o = overrides[namespace]
+        return EffectiveLimits(
+            maxHistoryEvents = o?.maxHistoryEvents ?: maxHistoryEvents,
+            maxHistoryBytes = o?.maxHistoryBytes ?: maxHistoryBytes,
+            maxPendingActivities = o?.maxPendingActivities ?: maxPendingActivities,
+            maxPendingChildren = o?.maxPendingChildren ?: maxPendingChildren,
+            maxPendingSignals = o?.maxPendingSignals ?: maxPendingSignals,
+        )
+    }
 }
+
+/**
+ * A namespace's own limits (`Kadence.Options.limits`), stored with the namespace so every process
+ * of it applies them; null values fall back to [KadenceLimits].
+ */
+@kotlinx.serialization.Serializable
+public data class NamespaceLimits(
+    val maxHistoryEvents: Int? = null,
+    val maxHistoryBytes: Long? = null,
+    val maxPendingActivities: Int? = null,
+    val maxPendingChildren: Int? = null,
+    val maxPendingSignals: Int? = null,
+)
+
+/** The limits in force for one namespace. */
+public data class EffectiveLimits(
+    val maxHistoryEvents: Int,
+    val maxHistoryBytes: Long,
+    val maxPendingActivities: Int,
+    val maxPendingChildren: Int,
+    val maxPendingSignals: Int,
+)

@@ -71,6 +71,13 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
         public var retention: kotlin.time.Duration? = null
 
         /**
+         * This namespace's own limits (history size, pending activities, children and signals), stored
+         * with it so every process of the namespace applies them; unset keeps what is stored, and
+         * values left null fall back to [io.kadence.KadenceLimits].
+         */
+        public var limits: io.kadence.NamespaceLimits? = null
+
+        /**
          * Called with each closed run and its history just before retention deletes them (to archive
          * them as JSON with `HistoryCodec.exportHistory`); a run whose export throws is kept and tried again.
          */
@@ -103,7 +110,8 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
         internal fun open(config: StoreConfig, o: Options, clock: EngineClock): Kadence {
             val store = JdbcHistoryStore(config)
             val hostId = io.kadence.internal.runtime.HostIdentity.resolve(o.hostId, o.dataDir)
-            store.ensureNamespace(o.namespace, o.retention?.inWholeMilliseconds, clock.now())
+            val settings = store.ensureNamespace(o.namespace, o.retention?.inWholeMilliseconds, o.limits, clock.now())
+            settings.limits?.let { io.kadence.KadenceLimits.setNamespaceLimits(o.namespace, it) }
             return Kadence(Engine(store, clock, o.dataConverter, o.namespace, o.identity, hostId, o.retentionExport))
         }
     }

@@ -44,4 +44,26 @@ class NamespaceTest {
             }
         }
     }
+
+    @Test
+    fun `a namespace's own limits apply to its runs only, and are kept with it`() = runBlocking {
+        val url = if (TestStores.isPostgres) TestStores.newPgSchema() else StoreConfig.h2Memory("ns-limits-" + UUID.randomUUID()).jdbcUrl
+        val user = if (TestStores.isPostgres) TestStores.pgUser else "sa"
+        TestKadence.create(url, user, "") { namespace = "strict"; limits = io.kadence.NamespaceLimits(maxPendingActivities = 3) }.use { strict ->
+            TestKadence.create(url, user, "") { namespace = "relaxed" }.use { relaxed ->
+                strict.worker("limits", TestStores.workerOptions()) { register(TooManyActivities) }.start()
+                relaxed.worker("limits", TestStores.workerOptions()) { register(TooManyActivities) }.start()
+                val s = strict.client.start(TooManyActivities, Unit) { id = "greedy"; taskQueue = "limits" }
+                val r = relaxed.client.start(TooManyActivities, Unit) { id = "greedy"; taskQueue = "limits" }
+                val failure = eventually("the strict run's task to fail") { s.describe().lastWorkflowTaskFailure }
+                kotlin.test.assertTrue("already has 3 pending activities open" in failure, failure)
+                eventuallyTrue("the relaxed run to schedule all five") { r.describe().pendingActivities.size == 5 }
+                assertEquals(null, r.describe().lastWorkflowTaskFailure)
+            }
+        }
+        // A later process of the namespace, given no limits, gets the stored ones.
+        io.kadence.internal.store.JdbcHistoryStore(StoreConfig(url, user, "", 2)).use { store ->
+            assertEquals(io.kadence.NamespaceLimits(maxPendingActivities = 3), store.ensureNamespace("strict", null, null, 0).limits)
+        }
+    }
 }

@@ -145,7 +145,7 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
     private val children = HashMap<Long, PendingChild>()
 
     fun <O> startChild(scheduled: io.kadence.history.ChildWorkflowScheduled, resultType: java.lang.reflect.Type, cancellation: ActivityCancellationType): io.kadence.workflow.ChildWorkflowHandle<O> {
-        checkPending("pending child workflows", children.size, io.kadence.KadenceLimits.maxPendingChildren)
+        checkPending("pending child workflows", children.size, io.kadence.KadenceLimits.of(executor.info.namespace).maxPendingChildren)
         val pending = PendingChild(scheduled)
         executor.commands.issue(scheduled)
         children[scheduled.seq] = pending
@@ -216,7 +216,7 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
     }
 
     suspend fun executeActivity(scheduled: ActivityScheduled, cancellation: ActivityCancellationType, session: OpenSession? = null): String? {
-        checkPending("pending activities", activities.size, io.kadence.KadenceLimits.maxPendingActivities)
+        checkPending("pending activities", activities.size, io.kadence.KadenceLimits.of(executor.info.namespace).maxPendingActivities)
         val pending = PendingActivity(scheduled.activityType, session)
         executor.commands.issue(scheduled)
         activities[scheduled.seq] = pending

@@ -143,8 +143,8 @@ public interface HistoryStore : AutoCloseable {
     /** Schedules and their scheduler. */
     public val schedules: ScheduleStore
 
-    /** Makes sure [namespace] exists; sets its retention when [retentionMillis] is given. Returns its retention. */
-    public fun ensureNamespace(namespace: String, retentionMillis: Long?, now: Long): Long
+    /** Makes sure [namespace] exists; sets its retention and limits when given. Returns its settings. */
+    public fun ensureNamespace(namespace: String, retentionMillis: Long?, limits: io.kadence.NamespaceLimits?, now: Long): NamespaceSettings
 
     /** How long closed runs of [namespace] are kept, or null if it does not exist. */
     public fun retentionOf(namespace: String): Long?
@@ -314,3 +314,7 @@ public data class PendingActivityRecord(
 
 @InternalKadenceApi
 public data class PendingTimerRecord(val seq: Long, val fireAt: Long)
+
+/** A namespace's stored settings. */
+@InternalKadenceApi
+public data class NamespaceSettings(val retentionMillis: Long, val limits: io.kadence.NamespaceLimits?)

@@ -57,6 +57,7 @@ import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartResult
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.StoreListener
+import io.kadence.internal.spi.NamespaceSettings
 import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.spi.UpdateOutcome
 import io.kadence.internal.spi.WorkflowTaskLease
@@ -200,18 +201,27 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     // ---------------------------------------------------------------- namespaces and retention
 
-    override fun ensureNamespace(namespace: String, retentionMillis: Long?, now: Long): Long = write {
+    private val limitsFormat = Json { ignoreUnknownKeys = true }
+
+    override fun ensureNamespace(namespace: String, retentionMillis: Long?, limits: io.kadence.NamespaceLimits?, now: Long): NamespaceSettings = write {
         val current = Namespaces.selectAll().where { Namespaces.namespace eq namespace }.forUpdate().firstOrNull()
+        val limitsJson = limits?.let { limitsFormat.encodeToString(io.kadence.NamespaceLimits.serializer(), it) }
         when {
             current == null -> Namespaces.insert {
                 it[Namespaces.namespace] = namespace
                 it[Namespaces.retentionMillis] = retentionMillis ?: Namespaces.DEFAULT_RETENTION_MILLIS
+                it[Namespaces.limits] = limitsJson
                 it[createdAt] = now
             }
-            retentionMillis != null && retentionMillis != current[Namespaces.retentionMillis] ->
-                Namespaces.update({ Namespaces.namespace eq namespace }) { it[Namespaces.retentionMillis] = retentionMillis }
+            retentionMillis != null || limitsJson != null -> Namespaces.update({ Namespaces.namespace eq namespace }) {
+                if (retentionMillis != null) it[Namespaces.retentionMillis] = retentionMillis
+                if (limitsJson != null) it[Namespaces.limits] = limitsJson
+            }
         }
-        retentionMillis ?: current?.get(Namespaces.retentionMillis) ?: Namespaces.DEFAULT_RETENTION_MILLIS
+        NamespaceSettings(
+            retentionMillis ?: current?.get(Namespaces.retentionMillis) ?: Namespaces.DEFAULT_RETENTION_MILLIS,
+            limits ?: current?.get(Namespaces.limits)?.let { limitsFormat.decodeFromString(io.kadence.NamespaceLimits.serializer(), it) },
+        )
     }
 
     override fun retentionOf(namespace: String): Long? = read {
@@ -263,7 +273,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             if (seen) return@write
         }
         val waiting = Inbox.select(Inbox.seq).where { Inbox.runId eq run[WorkflowExecutions.runId] }.count()
-        val limit = io.kadence.KadenceLimits.maxPendingSignals
+        val limit = io.kadence.KadenceLimits.of(namespace).maxPendingSignals
         if (waiting >= limit) {
             throw io.kadence.failure.LimitExceededException(
                 "pending signals", limit,
@@ -330,12 +340,13 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      * [bytesBefore] bytes, or null: the event count ([io.kadence.KadenceLimits.maxHistoryEvents]) or
      * the size ([io.kadence.KadenceLimits.maxHistoryBytes]).
      */
-    private fun historyOverLimit(events: List<HistoryEvent>, encoded: EncodedEvents, bytesBefore: Long): String? {
+    private fun historyOverLimit(namespace: String, events: List<HistoryEvent>, encoded: EncodedEvents, bytesBefore: Long): String? {
         val lastId = events.last().eventId
-        val maxEvents = io.kadence.KadenceLimits.maxHistoryEvents
+        val limits = io.kadence.KadenceLimits.of(namespace)
+        val maxEvents = limits.maxHistoryEvents
         if (lastId > maxEvents) return "$lastId events, over the limit of $maxEvents events"
         val bytes = bytesBefore + encoded.bytes
-        val maxBytes = io.kadence.KadenceLimits.maxHistoryBytes
+        val maxBytes = limits.maxHistoryBytes
         if (bytes > maxBytes) return "$bytes bytes, over the limit of $maxBytes bytes"
         return null
     }
@@ -948,7 +959,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             return@write TaskCompletion.NEWER_INPUTS
         }
         val encoded = EncodedEvents(events)
-        historyOverLimit(events, encoded, run.historyBytes)?.let { over ->
+        historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
             terminateForHistoryLimit(lockOpenRun(id) ?: throw StaleTaskException("run $id closed"), over, now, hints)
             return@write TaskCompletion.COMMITTED
         }
@@ -1069,7 +1080,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             return@write false
         }
         val encoded = EncodedEvents(events)
-        historyOverLimit(events, encoded, run.historyBytes)?.let { over ->
+        historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
             addInput(runRow, outcome, now, hints)
             terminateForHistoryLimit(runRow, over, now, hints)
             return@write true

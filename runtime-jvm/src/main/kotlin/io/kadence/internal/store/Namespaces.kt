@@ -7,6 +7,7 @@ internal object Namespaces : Table("namespace_settings") {
     val namespace = varchar("namespace", 255)
     val retentionMillis = long("retention_millis")
     val createdAt = long("created_at")
+    val limits = text("limits_json").nullable()
     override val primaryKey = PrimaryKey(namespace)
 
     const val DEFAULT_RETENTION_MILLIS: Long = 7L * 24 * 3600 * 1000
