@@ -245,14 +245,27 @@ internal class JdbcSessionStore(private val store: JdbcHistoryStore) : SessionSt
         return ended
     }
 
-    private fun expireOne(sessionId: String, runId: String, now: Long, hints: JdbcHistoryStore.Hints): Boolean {
+    /**
+     * Locks run [runId] and session [sessionId] (in the store's lock order) and hands both to [use];
+     * a session whose run has closed is released instead ([closedResult]), one that is gone gives false.
+     */
+    private inline fun withSessionOfOpenRun(
+        sessionId: String, runId: String, hints: JdbcHistoryStore.Hints, closedResult: Boolean, use: (ResultRow, SessionRow) -> Boolean,
+    ): Boolean {
         val run = store.lockOpenRun(runId)
         val s = Sessions.selectAll().where { Sessions.sessionId eq sessionId }.forUpdate().firstOrNull()?.let(::SessionRow) ?: return false
         if (run == null) {
             // Its run closed without releasing it (cannot happen through the engine): just give it back.
             release(s, hints)
-            return true
+            return closedResult
         }
+        return use(run, s)
+    }
+
+    private fun expireOne(sessionId: String, runId: String, now: Long, hints: JdbcHistoryStore.Hints): Boolean =
+        withSessionOfOpenRun(sessionId, runId, hints, closedResult = true) { run, s -> expireLocked(run, s, sessionId, runId, now, hints) }
+
+    private fun expireLocked(run: ResultRow, s: SessionRow, sessionId: String, runId: String, now: Long, hints: JdbcHistoryStore.Hints): Boolean {
         val deliver = { input: EventAttributes -> store.addInput(run, input, now, hints) }
         if (s.status == Sessions.PENDING) {
             if (s.creationDeadline > now) return false
@@ -321,16 +334,10 @@ internal class JdbcSessionStore(private val store: JdbcHistoryStore) : SessionSt
         return placed
     }
 
-    private fun placeOne(sessionId: String, runId: String, now: Long, hints: JdbcHistoryStore.Hints): Boolean {
-        val run = store.lockOpenRun(runId)
-        val s = Sessions.selectAll().where { Sessions.sessionId eq sessionId }.forUpdate().firstOrNull()?.let(::SessionRow) ?: return false
-        if (run == null) {
-            release(s, hints)
-            return false
+    private fun placeOne(sessionId: String, runId: String, now: Long, hints: JdbcHistoryStore.Hints): Boolean =
+        withSessionOfOpenRun(sessionId, runId, hints, closedResult = false) { run, s ->
+            s.status == Sessions.PENDING && place(s, now) { input -> store.addInput(run, input, now, hints) }
         }
-        if (s.status != Sessions.PENDING) return false
-        return place(s, now) { input -> store.addInput(run, input, now, hints) }
-    }
 
     override fun nextSessionDeadline(now: Long, live: Set<HostKey>): Long? = store.read {
         val creation = Sessions.select(Sessions.creationDeadline.min())
