@@ -150,11 +150,19 @@ public interface HistoryStore : AutoCloseable {
     public fun retentionOf(namespace: String): Long?
 
     /**
-     * Deletes up to [max] runs of [namespace] closed longer ago than its retention, each in a transaction
-     * of its own, after [export] (if given) received its history; a run whose export throws is kept for
-     * the next pass. Returns how many it deleted.
+     * Looks at the next [max] runs of [namespace] closed longer ago than its retention, in (close time,
+     * run id) order after [after] (from the start when null), and deletes each in a transaction of its
+     * own after [export] (if given) received its history. A run whose export throws is kept and passed
+     * over (a later pass, starting from the beginning again, retries it), so it never holds up the
+     * runs behind it. Pass the returned [PurgeBatch.next] to continue the pass.
      */
-    public fun purgeClosedRuns(namespace: String, now: Long, max: Int, export: ((RunRecord, List<io.kadence.history.HistoryEvent>) -> Unit)?): Int
+    public fun purgeClosedRuns(
+        namespace: String,
+        now: Long,
+        max: Int,
+        after: PurgeCursor?,
+        export: ((RunRecord, List<io.kadence.history.HistoryEvent>) -> Unit)?,
+    ): PurgeBatch
 
     /** Receives wake-up hints after commits. */
     public var listener: StoreListener
@@ -245,6 +253,21 @@ public enum class TaskCompletion {
 public data class UpdateOutcome(val status: String, val result: String?, val failure: FailureInfo?) {
     val isFinal: Boolean get() = status == "COMPLETED" || status == "FAILED" || status == "REJECTED"
 }
+
+/** Where a retention pass has got to: the last run it looked at, in (close time, run id) order. */
+@InternalKadenceApi
+public data class PurgeCursor(val closeTime: Long, val runId: String)
+
+/** What one batch of [HistoryStore.purgeClosedRuns] did. */
+@InternalKadenceApi
+public data class PurgeBatch(
+    /** Runs deleted. */
+    val purged: Int,
+    /** Run ids kept because their export threw; a later pass tries them again. */
+    val exportFailed: List<String>,
+    /** Where the next batch of this pass starts, or null when no expired run is left behind this one. */
+    val next: PurgeCursor?,
+)
 
 @InternalKadenceApi
 public data class StartResult(val runId: String, val created: Boolean)

@@ -32,15 +32,23 @@ internal class Engine(
 ) : StoreListener, EagerDispatch, AutoCloseable {
     private var lastPurge = Long.MIN_VALUE
 
-    /** Deletes closed runs past the namespace's retention, a batch at a time, at most once a minute of engine time. */
+    /** How many expired runs one retention batch looks at (tests make it small). */
+    @Volatile var purgeBatchSize: Int = PURGE_BATCH
+
+    /**
+     * Deletes closed runs past the namespace's retention, a batch at a time, at most once a minute of
+     * engine time. Runs whose export fails are passed over until the next pass.
+     */
     fun purgeIfDue(now: Long): Int {
         if (lastPurge != Long.MIN_VALUE && now - lastPurge < PURGE_INTERVAL_MILLIS) return 0
         lastPurge = now
         var purged = 0
+        var cursor: io.kadence.internal.spi.PurgeCursor? = null
         do {
-            val batch = store.purgeClosedRuns(namespace, now, PURGE_BATCH, retentionExport)
-            purged += batch
-        } while (batch == PURGE_BATCH)
+            val batch = store.purgeClosedRuns(namespace, now, purgeBatchSize, cursor, retentionExport)
+            purged += batch.purged
+            cursor = batch.next
+        } while (cursor != null)
         return purged
     }
 

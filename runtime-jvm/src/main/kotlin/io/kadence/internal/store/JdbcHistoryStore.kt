@@ -65,6 +65,7 @@ import com.zaxxer.hikari.HikariDataSource
 import kotlinx.serialization.builtins.MapSerializer
 import kotlinx.serialization.builtins.serializer
 import kotlinx.serialization.json.Json
+import kotlin.time.Duration.Companion.milliseconds
 import org.jetbrains.exposed.v1.core.ResultRow
 import org.jetbrains.exposed.v1.core.SortOrder
 import org.jetbrains.exposed.v1.core.and
@@ -228,19 +229,38 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         Namespaces.select(Namespaces.retentionMillis).where { Namespaces.namespace eq namespace }.firstOrNull()?.get(Namespaces.retentionMillis)
     }
 
-    override fun purgeClosedRuns(namespace: String, now: Long, max: Int, export: ((RunRecord, List<HistoryEvent>) -> Unit)?): Int {
-        val retention = retentionOf(namespace) ?: return 0
+    override fun purgeClosedRuns(
+        namespace: String,
+        now: Long,
+        max: Int,
+        after: io.kadence.internal.spi.PurgeCursor?,
+        export: ((RunRecord, List<HistoryEvent>) -> Unit)?,
+    ): io.kadence.internal.spi.PurgeBatch {
+        val retention = retentionOf(namespace) ?: return io.kadence.internal.spi.PurgeBatch(0, emptyList(), null)
+        // Keyset order (close time, run id): a run kept because its export failed lies behind the
+        // cursor, so it cannot fill every batch of the pass and stop the runs after it being purged.
         val expired = read {
-            WorkflowExecutions.selectAll()
-                .where { (WorkflowExecutions.namespace eq namespace) and (WorkflowExecutions.closeTime less (now - retention)) }
+            val closed = (WorkflowExecutions.namespace eq namespace) and (WorkflowExecutions.closeTime less (now - retention))
+            val where = if (after == null) closed else closed and (
+                (WorkflowExecutions.closeTime greater after.closeTime) or
+                    ((WorkflowExecutions.closeTime eq after.closeTime) and (WorkflowExecutions.runId greater after.runId))
+                )
+            WorkflowExecutions.selectAll().where { where }
+                .orderBy(WorkflowExecutions.closeTime to SortOrder.ASC, WorkflowExecutions.runId to SortOrder.ASC)
                 .limit(max).map(::toRunRecord)
         }
         var purged = 0
+        val failed = ArrayList<String>()
         for (run in expired) {
             if (export != null) {
                 try {
                     export(run, readHistory(run.runId))
                 } catch (e: Exception) {
+                    purgeLog.warn(
+                        "retention: exporting run ${run.runId} (workflow '${run.workflowId}', namespace '$namespace') failed: " +
+                            "${e.javaClass.simpleName}: ${e.message}; the run is kept and exported again on a later pass", e,
+                    )
+                    failed += run.runId
                     continue
                 }
             }
@@ -257,8 +277,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 purged++
             }
         }
-        return purged
+        val last = expired.lastOrNull()
+        val next = if (expired.size < max || last == null) null else io.kadence.internal.spi.PurgeCursor(last.closeTime!!, last.runId)
+        return io.kadence.internal.spi.PurgeBatch(purged, failed, next)
     }
+
+    private val purgeLog = org.slf4j.LoggerFactory.getLogger("io.kadence.retention")
 
     // ---------------------------------------------------------------- runs
 
@@ -1309,15 +1333,30 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 val deleted = Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq seq) }
                 if (deleted != 1) continue
                 if (seq == RUN_TIMEOUT_SEQ) {
-                    val message = "workflow '${run[WorkflowExecutions.workflowId]}' (run $id) timed out: its run/execution timeout passed"
-                    val failure = FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = "WORKFLOW_RUN")
-                    closeByEngine(run, WorkflowTimedOut("WORKFLOW_RUN"), RunStatus.TIMED_OUT, failure, now, hints, retry = true)
+                    val (timeoutType, which) = runTimeoutKind(startedEventOf(id), run[WorkflowExecutions.startTime])
+                    val message = "workflow '${run[WorkflowExecutions.workflowId]}' (run $id) timed out: its $which passed"
+                    val failure = FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = timeoutType)
+                    closeByEngine(run, WorkflowTimedOut(timeoutType), RunStatus.TIMED_OUT, failure, now, hints, retry = true)
                 } else {
                     addInput(run, TimerFired(seq), now, hints)
                 }
                 fired++
             }
             fired
+        }
+    }
+
+    /**
+     * Which deadline a run's timeout timer stood for, as a timeout type and words for the message: the
+     * execution timeout when it came strictly first (or alone), else the run timeout.
+     */
+    private fun runTimeoutKind(s: WorkflowStarted, startTime: Long): Pair<String, String> {
+        val execution = s.executionExpiresAtMillis ?: s.executionTimeoutMillis?.let { startTime + it }
+        val perRun = s.runTimeoutMillis?.let { startTime + it }
+        return if (execution != null && (perRun == null || execution < perRun)) {
+            "WORKFLOW_EXECUTION" to "execution timeout (${s.executionTimeoutMillis?.milliseconds ?: "inherited"})"
+        } else {
+            "WORKFLOW_RUN" to "run timeout (${s.runTimeoutMillis?.milliseconds})"
         }
     }
 
