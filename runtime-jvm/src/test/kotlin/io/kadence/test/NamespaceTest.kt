@@ -1,10 +1,12 @@
 package io.kadence.test
 
+import io.kadence.client.WorkflowStatus
 import io.kadence.client.signal
 import io.kadence.failure.WorkflowNotFoundException
 import io.kadence.internal.store.StoreConfig
 import io.kadence.schedule.ScheduleSpec
 import io.kadence.testing.TestKadence
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import java.util.UUID
 import kotlin.test.Test
@@ -29,18 +31,36 @@ class NamespaceTest {
                 assertEquals(listOf(inSales.runId), sales.client.list().map { it.runId })
                 assertEquals(listOf(inBilling.runId), billing.client.list().map { it.runId })
 
-                // A worker of one namespace runs only that namespace's tasks.
-                billing.worker("shared", TestStores.workerOptions()) { register(WaitsForGo) }.start()
+                // A worker of one namespace runs only that namespace's tasks: the same id and queue in
+                // sales holds a run that would finish at its first task, and sales has no worker yet.
+                val quickInSales = sales.client.start(Immediate, "sales") { id = "quick"; taskQueue = "shared" }
+                billing.worker("shared", TestStores.workerOptions()) { register(WaitsForGo); register(Immediate) }.start()
+                val quickInBilling = billing.client.start(Immediate, "billing") { id = "quick"; taskQueue = "shared" }
+                assertEquals("billing", quickInBilling.result(30.seconds))
                 inBilling.signal("go", "billing")
                 assertEquals("billing", inBilling.result(30.seconds))
-                assertEquals("RUNNING", sales.client.handle(WaitsForGo, "order-1").describe().status.name)
+                // Billing's worker has polled "shared" past both sales runs' tasks and ran neither.
+                assertEquals(listOf("WorkflowStarted"), quickInSales.history().toList().map { it.attributes::class.simpleName })
+                assertEquals(listOf("WorkflowStarted"), inSales.history().toList().map { it.attributes::class.simpleName })
+                assertEquals(WorkflowStatus.RUNNING, quickInSales.describe().status)
+                sales.worker("shared", TestStores.workerOptions()) { register(WaitsForGo); register(Immediate) }.start()
+                assertEquals("sales", quickInSales.result(30.seconds))
+                inSales.signal("go", "sales")
+                assertEquals("sales", inSales.result(30.seconds))
 
                 // Schedules and session hosts are per namespace too.
                 sales.client.schedules.create("nightly", ScheduleSpec.every(1.hours), WaitsForGo, Unit) { taskQueue = "shared"; paused = true }
                 assertEquals(emptyList(), billing.client.schedules.list())
                 billing.client.schedules.create("nightly", ScheduleSpec.every(1.hours), WaitsForGo, Unit) { taskQueue = "shared"; paused = true }
                 assertEquals(listOf("nightly"), sales.client.schedules.list().map { it.id })
-                assertEquals(emptyList(), sales.client.sessionHosts())
+                val log = HostLog()
+                sales.sessionHost("files", "host-a", log)
+                eventuallyTrue("sales to list its session host") { sales.client.sessionHosts().map { it.hostId } == listOf("host-a") }
+                assertEquals(emptyList(), billing.client.sessionHosts())
+                assertEquals(emptyList(), billing.client.sessionHosts("files"))
+                billing.sessionHost("files", "host-b", log)
+                eventuallyTrue("billing to list its session host") { billing.client.sessionHosts("files").map { it.hostId } == listOf("host-b") }
+                assertEquals(listOf("files" to "host-a"), sales.client.sessionHosts().map { it.taskQueue to it.hostId })
             }
         }
     }
