@@ -9,6 +9,9 @@ import io.kadence.schedule.OverlapPolicy
 import io.kadence.schedule.ScheduleHeaders
 import io.kadence.schedule.ScheduleSpec
 import io.kadence.testing.TestKadence
+import io.kadence.client.signal
+import io.kadence.history.WorkflowStarted
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import java.time.Instant
 import kotlin.test.Test
@@ -208,6 +211,84 @@ class ScheduleTest {
             assertEquals(listOf(t("2026-01-01T06:30:00Z"), t("2026-01-02T06:30:00Z")), d.nextActionTimes)
             assertEquals(OverlapPolicy.BUFFER_ALL, d.overlap)
             assertEquals(listOf("30 6 * * *"), d.spec.cron)
+        }
+    }
+
+    @Test
+    fun `backfill ranges each apply their own overlap policy while a run stays open`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("sched", TestStores.workerOptions()) { register(WaitsForGo) }.start()
+            val schedule = kadence.client.schedules.create("filled", ScheduleSpec.every(1.hours), WaitsForGo, Unit) { taskQueue = "sched"; paused = true }
+            // 00:00, 01:00, 02:00 with SKIP, then 00:00 and 01:00 of the next day with BUFFER_ALL.
+            val taken = schedule.backfill(
+                Backfill(t("2025-12-01T00:00:00Z"), t("2025-12-01T02:00:00Z"), OverlapPolicy.SKIP),
+                Backfill(t("2025-12-02T00:00:00Z"), t("2025-12-02T01:00:00Z"), OverlapPolicy.BUFFER_ALL),
+            )
+            assertEquals(5, taken)
+            suspend fun runs() = kadence.client.list(workflowType = "WaitsForGo").map { it.workflowId.removePrefix("filled-") to it.status }.sortedBy { it.first }
+            suspend fun release(nominal: String) = kadence.client.handle(WaitsForGo, "filled-$nominal").signal("go", nominal)
+
+            // The first action starts; the SKIP range's other two find it open and are skipped; the BUFFER_ALL range waits.
+            eventuallyTrue("the first action and the skips") { schedule.describe().let { it.actionsTaken == 1L && it.overlapSkipped == 2L && it.waitingActions == 2 } }
+            assertEquals(listOf("2025-12-01T00:00:00Z" to WorkflowStatus.RUNNING), runs())
+            release("2025-12-01T00:00:00Z")
+            eventuallyTrue("the first buffered action") { schedule.describe().let { it.actionsTaken == 2L && it.waitingActions == 1 } }
+            assertEquals(listOf("2025-12-01T00:00:00Z" to WorkflowStatus.COMPLETED, "2025-12-02T00:00:00Z" to WorkflowStatus.RUNNING), runs())
+            release("2025-12-02T00:00:00Z")
+            eventuallyTrue("the second buffered action") { schedule.describe().let { it.actionsTaken == 3L && it.waitingActions == 0 } }
+            assertEquals(
+                listOf("2025-12-01T00:00:00Z" to WorkflowStatus.COMPLETED, "2025-12-02T00:00:00Z" to WorkflowStatus.COMPLETED, "2025-12-02T01:00:00Z" to WorkflowStatus.RUNNING),
+                runs(),
+            )
+            release("2025-12-02T01:00:00Z")
+            assertEquals("2025-12-02T01:00:00Z", kadence.client.handle(WaitsForGo, "filled-2025-12-02T01:00:00Z").result(30.seconds))
+
+            val d = schedule.describe()
+            assertEquals(3L, d.actionsTaken)
+            assertEquals(2L, d.overlapSkipped)
+            assertEquals(
+                listOf(
+                    "2025-12-01T00:00:00Z" to "filled-2025-12-01T00:00:00Z", "2025-12-01T01:00:00Z" to null, "2025-12-01T02:00:00Z" to null,
+                    "2025-12-02T00:00:00Z" to "filled-2025-12-02T00:00:00Z", "2025-12-02T01:00:00Z" to "filled-2025-12-02T01:00:00Z",
+                ),
+                d.recentActions.map { it.nominalTime.toString() to it.workflowId },
+            )
+            assertTrue(d.recentActions.all { it.source == "backfill" })
+            assertEquals(3, kadence.client.count(WorkflowStatus.COMPLETED, "WaitsForGo"))
+        }
+    }
+
+    @Test
+    fun `jitter delays each action by its own fixed amount within the bound, once per nominal time, and runs carry the schedule id and nominal time`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("sched", TestStores.workerOptions()) { register(Stamp) }.start()
+            val spec = ScheduleSpec.every(1.hours).between(t("2026-01-01T01:00:00Z"), t("2026-01-01T06:00:00Z")).withJitter(20.minutes)
+            val schedule = kadence.client.schedules.create("jittered", spec, Stamp, "j") { taskQueue = "sched" }
+            val nominal = (1..6).map { t("2026-01-01T0$it:00:00Z") }
+            eventuallyTrue("six actions", 60.seconds) {
+                schedule.describe().actionsTaken == 6L && kadence.client.count(WorkflowStatus.COMPLETED, "Stamp") == 6
+            }
+            val delays = nominal.map { spec.jitterFor("jittered", it) }
+            assertTrue(delays.all { it in 0..20.minutes.inWholeMilliseconds }, "delays $delays")
+            assertTrue(delays.toSet().size > 1, "the delay differs between nominal times: $delays")
+            assertEquals(delays, nominal.map { spec.jitterFor("jittered", it) })
+
+            // Each run started exactly its nominal time's delay after it, once.
+            val runs = kadence.client.list(workflowType = "Stamp").sortedBy { it.workflowId }
+            assertEquals(nominal.map { "jittered-$it" }, runs.map { it.workflowId })
+            assertEquals(nominal.zip(delays).map { (n, d) -> n.plusMillis(d) }, runs.map { it.startTime })
+            val d = schedule.describe()
+            assertEquals(nominal, d.recentActions.map { it.nominalTime })
+            assertEquals(nominal.zip(delays).map { (n, dl) -> n.plusMillis(dl) }, d.recentActions.map { it.takenAt })
+            assertEquals(emptyList(), d.nextActionTimes)
+            assertEquals(0L, d.overlapSkipped)
+
+            // The headers say which schedule started the run and for which nominal time (not when it started).
+            for ((n, run) in nominal.zip(runs)) {
+                val started = kadence.client.handle(Stamp, run.workflowId).history().toList().first().attributes as WorkflowStarted
+                assertEquals(mapOf(ScheduleHeaders.SCHEDULE_ID to "\"jittered\"", ScheduleHeaders.NOMINAL_TIME to "\"$n\""), started.headers)
+                assertEquals("j@$n", kadence.client.handle(Stamp, run.workflowId).result(30.seconds))
+            }
         }
     }
 }
