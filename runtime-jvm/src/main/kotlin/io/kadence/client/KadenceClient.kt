@@ -51,6 +51,7 @@ public class KadenceClient internal constructor(private val engine: Engine) {
             workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,
             runTimeoutMillis = o.runTimeout?.inWholeMilliseconds,
+            taskTimeoutMillis = o.workflowTaskTimeout?.inWholeMilliseconds,
             headers = o.headers.toMap(), runId = runId,
             retryPolicy = o.retryPolicy?.toRecorded(),
             firstTaskDelayMillis = o.startDelay?.inWholeMilliseconds?.takeIf { it > 0 },

@@ -22,6 +22,15 @@ public class WorkflowStartOptions {
     public var runTimeout: Duration? = null
 
     /**
+     * How long a worker may hold one of this run's workflow tasks before another worker may take it
+     * over (Temporal's `workflowTaskTimeout`): the lease of each of the run's tasks, recorded in
+     * `WorkflowStarted.taskTimeoutMillis` and carried across continue-as-new and retries. At most
+     * [MAX_WORKFLOW_TASK_TIMEOUT] (120 s). Null (the default) leaves it to the worker that takes the
+     * task (`WorkerOptions.workflowTaskTimeout`, 10 s by default).
+     */
+    public var workflowTaskTimeout: Duration? = null
+
+    /**
      * Retries the workflow: when a run fails (or its run timeout passes), a new run of the same
      * workflow id starts after the back-off, with `info.attempt` one higher, until the policy or the
      * execution timeout says stop. Clients waiting for the result follow to the last attempt.
@@ -45,12 +54,26 @@ public class WorkflowStartOptions {
     /** Values propagated to the workflow and its activities. */
     public val headers: MutableMap<String, String> = LinkedHashMap()
 
+    /** Constants of the start options. */
+    public companion object {
+        /** The longest [workflowTaskTimeout] a start accepts (Temporal's maximum). */
+        public val MAX_WORKFLOW_TASK_TIMEOUT: Duration = kotlin.time.Duration.parse("120s")
+    }
+
     internal fun validate() {
         id?.let { Validation.checkId("workflow id", it) }
         Validation.checkId("task queue", taskQueue)
         requestId?.let { Validation.checkId("request id", it, max = 255) }
         executionTimeout?.let { if (!it.isPositive()) throw InvalidArgumentException("executionTimeout must be positive, was $it") }
         runTimeout?.let { if (!it.isPositive()) throw InvalidArgumentException("runTimeout must be positive, was $it") }
+        workflowTaskTimeout?.let {
+            if (!it.isPositive() || it > MAX_WORKFLOW_TASK_TIMEOUT) {
+                throw InvalidArgumentException(
+                    "workflowTaskTimeout of workflow '${id ?: "(random id)"}' must be positive and at most $MAX_WORKFLOW_TASK_TIMEOUT, " +
+                        "was $it; a workflow task should take milliseconds (move slow work into activities)",
+                )
+            }
+        }
         startDelay?.let { if (it.isNegative()) throw InvalidArgumentException("startDelay must not be negative, was $it") }
     }
 }
@@ -80,17 +103,7 @@ public enum class WorkflowIdConflictPolicy {
 }
 
 internal object Validation {
-    const val MAX_ID_LENGTH = 1000
+    const val MAX_ID_LENGTH = io.kadence.internal.Names.MAX_LENGTH
 
-    fun checkId(what: String, value: String, max: Int = MAX_ID_LENGTH) {
-        if (value.isBlank()) throw InvalidArgumentException("$what must not be blank")
-        if (value.length > max) throw InvalidArgumentException("$what is ${value.length} characters, over the limit of $max")
-        if (value.any { it == '\u0000' }) throw InvalidArgumentException("$what must not contain NUL characters")
-        for (i in value.indices) {
-            val c = value[i]
-            if (Character.isHighSurrogate(c) && (i + 1 >= value.length || !Character.isLowSurrogate(value[i + 1])) ||
-                Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(value[i - 1]))
-            ) throw InvalidArgumentException("$what contains a lone surrogate at index $i; it must be valid Unicode")
-        }
-    }
+    fun checkId(what: String, value: String, max: Int = MAX_ID_LENGTH) = io.kadence.internal.Names.check(what, value, max)
 }

@@ -292,6 +292,8 @@ public data class RunRecord(
     val taskFailureCount: Int,
     /** UTF-8 bytes of the run's stored event bodies (the history-size limit's measure). */
     val historyBytes: Long = 0,
+    /** The run's workflow task timeout (the lease of its tasks); null: the worker's. */
+    val taskTimeoutMillis: Long? = null,
 )
 
 @InternalKadenceApi

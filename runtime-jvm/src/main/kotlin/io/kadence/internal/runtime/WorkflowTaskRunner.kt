@@ -187,9 +187,11 @@ internal class WorkflowTaskRunner(
         workflowId: String, time: Long, lease: WorkflowTaskLease?,
     ) {
         var batch = executor.takeLocalActivities()
+        // The run's own workflow task timeout, when its start set one, is its tasks' lease.
+        val taskLease = lease?.run?.taskTimeoutMillis ?: leaseMillis
         while (batch.isNotEmpty()) {
-            val outcomes = locals.run(batch, (leaseMillis / 3).coerceAtLeast(1)) {
-                lease?.let { engine.store.extendWorkflowTaskLease(it, leaseMillis) }
+            val outcomes = locals.run(batch, (taskLease / 3).coerceAtLeast(1)) {
+                lease?.let { engine.store.extendWorkflowTaskLease(it, taskLease) }
             }
             for (outcome in outcomes) {
                 running[thread] = System.nanoTime()

@@ -619,6 +619,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[startTime] = now
             it[taskFailureCount] = 0
             it[WorkflowExecutions.requestId] = requestId
+            it[taskTimeoutMillis] = started.taskTimeoutMillis
         }
     }
 
@@ -678,6 +679,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         taskFailure = r[WorkflowExecutions.taskFailure],
         taskFailureCount = r[WorkflowExecutions.taskFailureCount],
         historyBytes = r[WorkflowExecutions.historyBytes],
+        taskTimeoutMillis = r[WorkflowExecutions.taskTimeoutMillis],
     )
 
     internal fun resolveRunId(namespace: String, workflowId: String, runId: String?): String? {
@@ -839,10 +841,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             } else {
                 it[leaseToken] = token + 1
                 it[leaseOwner] = slot.owner
-                it[leaseUntil] = DbNowMillis + slot.leaseMillis
+                it[leaseUntil] = DbNowMillis + (runTaskTimeout(runId) ?: slot.leaseMillis)
             }
         }
     }
+
+    /** The workflow task timeout the run's start set, if any (the lease of its tasks). */
+    private fun runTaskTimeout(runId: String): Long? =
+        WorkflowExecutions.select(WorkflowExecutions.taskTimeoutMillis).where { WorkflowExecutions.runId eq runId }
+            .firstOrNull()?.get(WorkflowExecutions.taskTimeoutMillis)
 
     /** Builds the leases of the workflow tasks stored leased in this transaction, from what it leaves behind. */
     private fun leaseEagerWorkflowTasks(hints: Hints) {
@@ -905,12 +912,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .forUpdate(ForUpdateOption.PostgreSQL.ForUpdate(ForUpdateOption.PostgreSQL.MODE.SKIP_LOCKED))
             .map { it[WorkflowTasks.runId] to it[WorkflowTasks.leaseToken] + 1 }
         claimed.mapNotNull { (id, token) ->
+            val run = runRow(id)
+            // The run's own workflow task timeout, when its start set one, is the lease; else the worker's.
+            val runLease = run?.get(WorkflowExecutions.taskTimeoutMillis) ?: leaseMillis
             WorkflowTasks.update({ WorkflowTasks.runId eq id }) {
                 it[leaseOwner] = owner
                 it[leaseToken] = token
-                it.update(leaseUntil, DbNowMillis + leaseMillis)
+                it.update(leaseUntil, DbNowMillis + runLease)
             }
-            val run = runRow(id) ?: return@mapNotNull null
+            if (run == null) return@mapNotNull null
             WorkflowTaskLease(toRunRecord(run), token, owner, inboxOf(id))
         }
     }

@@ -21,5 +21,6 @@ internal object WorkflowExecutions : Table("workflow_executions") {
     val parentSeq = long("parent_seq").nullable()
     val parentClosePolicy = varchar("parent_close_policy", 32).nullable()
     val historyBytes = long("history_bytes").default(0)
+    val taskTimeoutMillis = long("task_timeout_millis").nullable()
     override val primaryKey = PrimaryKey(runId)
 }
