@@ -3,6 +3,7 @@ package io.kadence.test.process
 import io.kadence.Kadence
 import io.kadence.client.WorkflowStatus
 import io.kadence.history.SessionFailed
+import io.kadence.test.HistoryCheckExtension
 import io.kadence.test.TestStores
 import io.kadence.testing.ChildJvm
 import kotlinx.coroutines.Dispatchers
@@ -47,7 +48,8 @@ class SessionHostsProcessTest {
     fun `three host processes, one restarted after kill -9 and one killed for good, never over-commit and finish every workflow`() {
         Assumptions.assumeTrue(TestStores.isPostgres, "runs in the PostgreSQL pass: several processes share one database")
         val url = TestStores.newPgSchema()
-        Kadence.connect(url, TestStores.pgUser, "").use { kadence ->
+        // The suite's history check covers this schema too (every history replayed against FleetJob).
+        Kadence.connect(url, TestStores.pgUser, "").also { HistoryCheckExtension.opened(url, TestStores.pgUser, it) }.use { kadence ->
             kadence.worker("fleet") { register(FleetJob) }.start()
             val children = specs.associate { it.id to startHost(it, url, "first") }.toMutableMap()
             val peaks = CopyOnWriteArrayList<String>()
@@ -78,6 +80,7 @@ class SessionHostsProcessTest {
                     // host-2 dies for good, while it holds a session.
                     val before = awaitSessionOn(kadence, "host-2")
                     val killed2 = children.getValue("host-2")
+                    val killedAt = System.currentTimeMillis()
                     assertEquals(137, killed2.kill9())
                     peaks += killed2.peaks("host-2")
                     killed2.close()
@@ -88,17 +91,29 @@ class SessionHostsProcessTest {
                     assertEquals(emptyList(), overCommitted)
 
                     val failedHosts = HashSet<String>()
+                    val failedAfterKill = ArrayList<Long>()
                     for ((i, h) in handles.withIndex()) {
                         assertEquals(WorkflowStatus.COMPLETED, h.describe().status)
                         val n = i + 1
                         val parts = outcomes[i].split('|')
                         val host = parts[1].substringAfter('@')
                         assertEquals(listOf("fetch-$n@$host", "train-$n@$host", "publish-$n@$host"), parts.drop(1), outcomes[i])
-                        val failures = h.history().toList().mapNotNull { it.attributes as? SessionFailed }
+                        val failureEvents = h.history().toList().filter { it.attributes is SessionFailed }
+                        val failures = failureEvents.map { it.attributes as SessionFailed }
                         failures.forEach { failedHosts += it.hostId }
+                        // Recorded (by the workflow task that saw it) no earlier than the kill and within the heartbeat timeout plus a margin.
+                        failureEvents.filter { (it.attributes as SessionFailed).hostId == "host-2" }.forEach { failedAfterKill += it.timestampMillis - killedAt }
                         assertEquals(parts[0].toInt(), failures.size + 1, "job-$n: one attempt per failed session, then the one that finished")
                         if (failures.isNotEmpty()) assertTrue(host != "host-2", "job-$n recovered on $host")
                     }
+                    // The dead host's sessions failed within its heartbeat timeout of the kill (the host's last
+                    // heartbeat was up to a third of it before the kill, so detection needs at most the timeout itself),
+                    // plus a margin for the sweep and the workflow task that records the failure on a loaded machine.
+                    assertTrue(failedAfterKill.isNotEmpty(), "no session of host-2 failed; hosts before the kill: $before")
+                    println("RESULT\treliability\tsession-dead-host\tfailed-after-kill-max\t${failedAfterKill.max()}\tms")
+                    assertTrue(failedAfterKill.all { it in 0..(HEARTBEAT_TIMEOUT_MS + FAILURE_MARGIN_MS) },
+                        "sessions of host-2 failed at these times after its kill (ms): ${failedAfterKill.sorted()}; " +
+                            "expected 0..${HEARTBEAT_TIMEOUT_MS + FAILURE_MARGIN_MS} (heartbeat timeout ${HEARTBEAT_TIMEOUT_MS} ms + margin)")
                     // Only the host that stayed dead failed sessions; the restarted one kept all of its own.
                     assertEquals(setOf("host-2"), failedHosts, "hosts before host-2 was killed: $before; final hosts: " +
                         outcomes.groupingBy { it.split('|')[1].substringAfter('@') }.eachCount())
@@ -152,6 +167,10 @@ class SessionHostsProcessTest {
 
     private companion object {
         const val JOBS = 100
+        /** FleetJob's session heartbeat timeout. */
+        const val HEARTBEAT_TIMEOUT_MS = 3_000L
+        /** Allowed beyond it: the sweep's pass and the workflow task that records SessionFailed. */
+        const val FAILURE_MARGIN_MS = 5_000L
         const val CHILD_MAIN = "io.kadence.test.process.SessionHostMainKt"
     }
 }
