@@ -59,7 +59,7 @@ public abstract class ActivityContext : AbstractCoroutineContextElement(Key) {
             ?: throw IllegalStateException("ActivityContext.current() called outside an activity: call it from the thread that runs the activity method")
 
         /** The context of the activity running in this coroutine. */
-        public suspend fun currentInCoroutine(): ActivityContext = coroutineContext[Key]
+        @JvmSynthetic public suspend fun currentInCoroutine(): ActivityContext = coroutineContext[Key]
             ?: throw IllegalStateException("no ActivityContext: this suspend function is not running as an activity")
 
         internal fun set(ctx: ActivityContext?): ActivityContext? = threadContext.get().also { threadContext.set(ctx) }

@@ -26,9 +26,13 @@ public class ApplicationFailure(
     /** Encoded details payload, decoded by the caller with the data converter. */
     public val details: String? = null,
     /** Overrides the retry policy's next interval for this failure. */
-    public val nextRetryDelay: kotlin.time.Duration? = null,
+    @get:JvmSynthetic public val nextRetryDelay: kotlin.time.Duration? = null,
     cause: Throwable? = null,
 ) : KadenceFailure(message, cause) {
+    /** [nextRetryDelay] as a `java.time.Duration` (null: the retry policy decides): Java's `getNextRetryDelay()`. */
+    @get:JvmName("getNextRetryDelay")
+    public val javaNextRetryDelay: java.time.Duration? get() = nextRetryDelay?.let { java.time.Duration.ofNanos(it.inWholeNanoseconds) }
+
     /** Factories, for Java. */
     public companion object {
         /** A retryable failure of the given [type]. */

@@ -16,13 +16,50 @@ import kotlin.time.Duration
  */
 @Serializable
 public data class CalendarSpec(
-    val minute: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = listOf(0..0),
-    val hour: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = null,
-    val dayOfMonth: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = null,
-    val month: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = null,
+    @get:JvmSynthetic val minute: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = listOf(0..0),
+    @get:JvmSynthetic val hour: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = null,
+    @get:JvmSynthetic val dayOfMonth: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = null,
+    @get:JvmSynthetic val month: List<@Serializable(with = IntRangeSerializer::class) IntRange>? = null,
     val dayOfWeek: List<DayOfWeek>? = null,
 ) {
     @Transient internal val matcher: TimeMatcher = TimeMatcher.calendar(this)
+
+    /** Factories, for Java (whose code cannot write `listOf(9..17)`). */
+    public companion object {
+        /** A builder: `CalendarSpec.newBuilder().hours(9, 17).daysOfWeek(MONDAY, FRIDAY).build()`. */
+        @JvmStatic public fun newBuilder(): CalendarSpecBuilder = CalendarSpecBuilder()
+    }
+}
+
+/**
+ * Builds a [CalendarSpec] from Java: each field takes inclusive ranges (`hours(9, 17)`) or single values
+ * (`minutes(0, 30)` is a range 0..30 — use [minuteValues] for a list of values). Unset fields keep their
+ * defaults: minute 0, every hour, day and month.
+ */
+public class CalendarSpecBuilder internal constructor() {
+    private var minute: MutableList<IntRange>? = null
+    private var hour: MutableList<IntRange>? = null
+    private var dayOfMonth: MutableList<IntRange>? = null
+    private var month: MutableList<IntRange>? = null
+    private var dayOfWeek: MutableList<DayOfWeek>? = null
+
+    /** Adds the minutes [from] to [to] (inclusive). */
+    public fun minutes(from: Int, to: Int): CalendarSpecBuilder = apply { minute = (minute ?: ArrayList()).also { it += from..to } }
+    /** Adds each of [values] as a minute. */
+    public fun minuteValues(vararg values: Int): CalendarSpecBuilder = apply { minute = (minute ?: ArrayList()).also { l -> values.forEach { l += it..it } } }
+    /** Adds the hours [from] to [to] (inclusive). */
+    public fun hours(from: Int, to: Int): CalendarSpecBuilder = apply { hour = (hour ?: ArrayList()).also { it += from..to } }
+    /** Adds each of [values] as an hour. */
+    public fun hourValues(vararg values: Int): CalendarSpecBuilder = apply { hour = (hour ?: ArrayList()).also { l -> values.forEach { l += it..it } } }
+    /** Adds the days of the month [from] to [to] (inclusive). */
+    public fun daysOfMonth(from: Int, to: Int): CalendarSpecBuilder = apply { dayOfMonth = (dayOfMonth ?: ArrayList()).also { it += from..to } }
+    /** Adds the months [from] to [to] (1-12, inclusive). */
+    public fun months(from: Int, to: Int): CalendarSpecBuilder = apply { month = (month ?: ArrayList()).also { it += from..to } }
+    /** Adds [days] as days of the week. */
+    public fun daysOfWeek(vararg days: DayOfWeek): CalendarSpecBuilder = apply { dayOfWeek = (dayOfWeek ?: ArrayList()).also { it += days } }
+
+    /** The calendar spec. */
+    public fun build(): CalendarSpec = CalendarSpec(minute ?: listOf(0..0), hour, dayOfMonth, month, dayOfWeek)
 }
 
 /** Every [everyMillis], offset by [phaseMillis] from the Unix epoch (`every 1 h, phase 15 min` = at :15 each hour). */
@@ -41,7 +78,7 @@ public data class IntervalSpec(val everyMillis: Long, val phaseMillis: Long = 0)
 
     public companion object {
         /** Every [every], offset by [phase]. */
-        public fun of(every: Duration, phase: Duration = Duration.ZERO): IntervalSpec = IntervalSpec(every.inWholeMilliseconds, phase.inWholeMilliseconds)
+        @JvmSynthetic public fun of(every: Duration, phase: Duration = Duration.ZERO): IntervalSpec = IntervalSpec(every.inWholeMilliseconds, phase.inWholeMilliseconds)
     }
 }
 
@@ -122,17 +159,24 @@ public data class ScheduleSpec(
         @JvmStatic @JvmOverloads
         public fun cron(expression: String, zone: ZoneId = ZoneId.of("UTC")): ScheduleSpec = ScheduleSpec(cron = listOf(expression), timeZone = zone.id)
 
+        /** A spec of the times [calendar] matches, read in [zone] (for Java). */
+        @JvmStatic @JvmOverloads
+        public fun calendar(calendar: CalendarSpec, zone: ZoneId = ZoneId.of("UTC")): ScheduleSpec = ScheduleSpec(calendars = listOf(calendar), timeZone = zone.id)
+
         /** A spec of one interval (for Java): every [every], offset by [phase] from the epoch. */
         @JvmStatic @JvmOverloads
         public fun every(every: java.time.Duration, phase: java.time.Duration = java.time.Duration.ZERO): ScheduleSpec =
             ScheduleSpec(intervals = listOf(IntervalSpec(every.toMillis(), phase.toMillis())))
 
         /** A spec of one interval. */
-        public fun every(every: Duration, phase: Duration = Duration.ZERO): ScheduleSpec = ScheduleSpec(intervals = listOf(IntervalSpec.of(every, phase)))
+        @JvmSynthetic public fun every(every: Duration, phase: Duration = Duration.ZERO): ScheduleSpec = ScheduleSpec(intervals = listOf(IntervalSpec.of(every, phase)))
     }
 
     /** This spec with a jitter of up to [jitter]. */
-    public fun withJitter(jitter: Duration): ScheduleSpec = copy(jitterMillis = jitter.inWholeMilliseconds)
+    @JvmSynthetic public fun withJitter(jitter: Duration): ScheduleSpec = copy(jitterMillis = jitter.inWholeMilliseconds)
+
+    /** This spec with a jitter of up to [jitter] (for Java). */
+    public fun withJitter(jitter: java.time.Duration): ScheduleSpec = copy(jitterMillis = jitter.toMillis())
 
     /** This spec bounded to [start, end] (inclusive). */
     public fun between(start: Instant?, end: Instant?): ScheduleSpec = copy(startAtMillis = start?.toEpochMilli(), endAtMillis = end?.toEpochMilli())

@@ -3,13 +3,7 @@ package io.kadence.java
 import io.kadence.converter.DataConverter
 import io.kadence.java.internal.JavaWorkflows
 import io.kadence.workflow.WorkflowDefinition
-import kotlinx.coroutines.CoroutineScope
-import kotlinx.coroutines.Dispatchers
-import kotlinx.coroutines.SupervisorJob
-import kotlinx.coroutines.future.future
-import kotlinx.coroutines.runBlocking
 import java.nio.file.Path
-import java.util.concurrent.CompletableFuture
 import kotlin.time.toKotlinDuration
 import java.time.Duration as JDuration
 
@@ -202,10 +196,3 @@ public class Worker internal constructor(private val worker: io.kadence.worker.W
 
     override fun close(): Unit = worker.close()
 }
-
-/** A shared scope for the `CompletableFuture` twins of blocking calls. */
-internal val futures = CoroutineScope(SupervisorJob() + Dispatchers.IO)
-
-internal fun <T> blocking(block: suspend () -> T): T = runBlocking { block() }
-
-internal fun <T> async(block: suspend () -> T): CompletableFuture<T> = futures.future { block() }

@@ -3,20 +3,15 @@ package io.kadence.java;
 import io.kadence.client.SessionHostDescription;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.Method;
-import java.lang.reflect.Modifier;
-import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Sessions from Java, the cost of Java workflow threads, and the Java-visible signatures. */
+/** Sessions from Java and the cost of Java workflow threads (the Java-visible signatures: JavaSignatureScanTest). */
 class JavaSessionAndSurfaceTest {
     public interface Files {
         String download(String name);
@@ -99,30 +94,5 @@ class JavaSessionAndSurfaceTest {
             if (t.isAlive() && t.getName().equals("kadence-java-workflow " + workflowId)) names.add(t.getName());
         }
         return names;
-    }
-
-    /** Java-visible signatures of the facade never mention a Kotlin type (Continuation, Function1, kotlin.time.Duration…). */
-    @Test
-    void noKotlinTypeAppearsInAJavaVisibleSignature() {
-        List<Class<?>> surface = List.of(
-                Kadence.class, KadenceOptions.class, KadenceOptions.Builder.class, WorkerOptions.class, WorkerOptions.Builder.class,
-                Worker.class, WorkflowClient.class, WorkflowOptions.class, WorkflowOptions.Builder.class, WorkflowRun.class,
-                RetryPolicy.class, RetryPolicy.Builder.class, ActivityOptions.class, ActivityOptions.Builder.class,
-                LocalActivityOptions.class, LocalActivityOptions.Builder.class, ChildWorkflowOptions.class, ChildWorkflowOptions.Builder.class,
-                SessionOptions.class, SessionOptions.Builder.class, JavaWorkflow.class, WorkflowContext.class, SignalChannel.class,
-                Promise.class, ChildRun.class, JavaDataConverter.class, io.kadence.java.testing.JavaTestKadence.class,
-                ScheduleClient.class, ScheduleHandle.class, ScheduleOptions.class, ScheduleOptions.Builder.class, DynamicJavaWorkflow.class);
-        Set<String> offending = new TreeSet<>();
-        for (Class<?> c : surface) {
-            for (Method m : c.getMethods()) {
-                if (m.getDeclaringClass() == Object.class || !Modifier.isPublic(m.getModifiers()) || m.isSynthetic()) continue;
-                List<Type> types = new ArrayList<>(List.of(m.getGenericParameterTypes()));
-                types.add(m.getGenericReturnType());
-                for (Type t : types) {
-                    if (t.getTypeName().contains("kotlin.")) offending.add(c.getSimpleName() + "." + m.getName() + ": " + t.getTypeName());
-                }
-            }
-        }
-        assertEquals(Set.of(), offending);
     }
 }

@@ -61,7 +61,7 @@ public data class ScheduleDescription(
     val workflowType: String,
     val taskQueue: String,
     val overlap: OverlapPolicy,
-    val catchupWindow: Duration,
+    @get:JvmSynthetic val catchupWindow: Duration,
     val paused: Boolean,
     val note: String?,
     /** The next nominal action times (as many as asked for; fewer when the spec ends). */
@@ -75,7 +75,10 @@ public data class ScheduleDescription(
     val overlapSkipped: Long,
     val createdAt: Instant,
     val updatedAt: Instant,
-)
+) {
+    /** [catchupWindow] as a `java.time.Duration`: Java's `getCatchupWindow()`. */
+    @get:JvmName("getCatchupWindow") public val javaCatchupWindow: java.time.Duration get() = java.time.Duration.ofMillis(catchupWindow.inWholeMilliseconds)
+}
 
 /**
  * Schedules: workflows started on a spec, durably, on the engine's clock. Runs a schedule starts have
