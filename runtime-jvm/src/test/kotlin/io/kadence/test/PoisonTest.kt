@@ -74,6 +74,7 @@ class PoisonTest {
     @Test
     fun `a damaged stored event fails only its own run, with an error that names it`() = runBlocking {
         TestStores.open().use { kadence ->
+            // The test damages a stored event on purpose: that history cannot even be read back, let alone checked.
             HistoryCheckExtension.skipThisTest()
             val (url, user) = TestStores.lastOpened!!
             kadence.worker("damaged", TestStores.workerOptions { workflowCacheSize = 0 }) { register(WaitsForSignal) }.start()

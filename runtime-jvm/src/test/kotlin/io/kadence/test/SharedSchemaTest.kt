@@ -19,7 +19,7 @@ class SharedSchemaTest {
         app.use { c ->
             c.createStatement().execute("CREATE TABLE orders (id VARCHAR(20) PRIMARY KEY, total INT)")
             c.createStatement().execute("INSERT INTO orders VALUES ('o-1', 42)")
-            TestKadence.create(url, user, "").use { kadence ->
+            TestKadence.create(url, user, "").also { HistoryCheckExtension.opened(url, user, it) }.use { kadence ->
                 kadence.worker("shared", TestStores.workerOptions()) { register(Immediate) }.start()
                 assertEquals("hi", kadence.client.start(Immediate, "hi") { taskQueue = "shared" }.result(30.seconds))
             }
