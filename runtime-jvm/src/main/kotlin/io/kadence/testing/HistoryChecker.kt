@@ -2,16 +2,9 @@ package io.kadence.testing
 
 import io.kadence.converter.DataConverter
 import io.kadence.failure.KadenceException
-import io.kadence.history.ActivityCanceled
-import io.kadence.history.ActivityCompleted
-import io.kadence.history.ActivityFailed
-import io.kadence.history.ActivityScheduled
 import io.kadence.history.CommandAttributes
 import io.kadence.history.EventAttributes
 import io.kadence.history.HistoryEvent
-import io.kadence.history.TimerCanceled
-import io.kadence.history.TimerFired
-import io.kadence.history.TimerStarted
 import io.kadence.history.closesRun
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTaskCompleted
@@ -30,8 +23,12 @@ public class HistoryViolationException(public val runId: String?, public val vio
  *
  * - it starts with `WorkflowStarted`; event ids run 1, 2, 3… without gaps; times never go back;
  * - commands appear only inside a workflow task (after its `WorkflowTaskCompleted`, before the next input);
- * - each activity and timer sequence number is scheduled once, and closed (completed, failed,
- *   canceled, fired) at most once and only after it was scheduled; a timer fires at or after its due time;
+ * - each sequence number names one command (activity, timer, child workflow, session, local
+ *   activity, marker); each scheduled thing is closed at most once and only after it was scheduled:
+ *   an activity completed, failed or canceled; a timer fired (at or after its due time) or canceled;
+ *   a child workflow started or refused once, and closed once after it started; a session answered
+ *   once by the store, failed at most once, completed by the workflow at most once and not after the
+ *   store ended it; an update accepted at most once per id and completed at most once after that;
  * - at most one event closes the run, and nothing follows it;
  * - replaying the history against the workflow's code (when given) yields the same commands.
  *
@@ -47,8 +44,7 @@ public object HistoryChecker {
         if (history.first().attributes !is WorkflowStarted) {
             problems += "event 1 is ${history.first().attributes.describe()}, not WorkflowStarted"
         }
-        val activities = HashMap<Long, Scheduled>()
-        val timers = HashMap<Long, Scheduled>()
+        val lifecycles = HistoryLifecycles(problems)
         var inTask = false
         var closedAt: Long? = null
         var lastTime = Long.MIN_VALUE
@@ -66,18 +62,7 @@ public object HistoryChecker {
                 a !is CommandAttributes && !closesRun(a) -> inTask = false
             }
             if (closesRun(a)) closedAt = e.eventId
-            when (a) {
-                is ActivityScheduled -> schedule(activities, a.seq, e, at, "activity", problems)
-                is ActivityCompleted -> close(activities, a.seq, e, at, "activity", problems)
-                is ActivityFailed -> close(activities, a.seq, e, at, "activity", problems)
-                is ActivityCanceled -> close(activities, a.seq, e, at, "activity", problems)
-                is TimerStarted -> schedule(timers, a.seq, e, at, "timer", problems)?.fireAt = a.fireAtMillis
-                is TimerCanceled -> close(timers, a.seq, e, at, "timer", problems)
-                is TimerFired -> close(timers, a.seq, e, at, "timer", problems)?.let { t ->
-                    if (e.timestampMillis < t.fireAt) problems += "$at: fired at ${e.timestampMillis}, before its due time ${t.fireAt}"
-                }
-                else -> {}
-            }
+            lifecycles.apply(e, at)
         }
         return problems
     }
@@ -106,33 +91,6 @@ public object HistoryChecker {
         if (problems.isNotEmpty()) throw HistoryViolationException(runId, problems)
     }
 
-    private class Scheduled(val eventId: Long) {
-        var closedBy: Long? = null
-        var fireAt: Long = Long.MIN_VALUE
-    }
-
     private fun closesRun(a: EventAttributes): Boolean =
         (a is CommandAttributes && a.closesRun()) || a is WorkflowTerminated || a is WorkflowTimedOut
-
-    private fun schedule(map: HashMap<Long, Scheduled>, seq: Long, e: HistoryEvent, at: String, what: String, problems: MutableList<String>): Scheduled? {
-        map[seq]?.let {
-            problems += "$at: $what seq $seq was already scheduled at event ${it.eventId}"
-            return null
-        }
-        return Scheduled(e.eventId).also { map[seq] = it }
-    }
-
-    private fun close(map: HashMap<Long, Scheduled>, seq: Long, e: HistoryEvent, at: String, what: String, problems: MutableList<String>): Scheduled? {
-        val s = map[seq]
-        if (s == null) {
-            problems += "$at: closes $what seq $seq, which was never scheduled before it"
-            return null
-        }
-        s.closedBy?.let {
-            problems += "$at: $what seq $seq was already closed at event $it"
-            return null
-        }
-        s.closedBy = e.eventId
-        return s
-    }
 }
