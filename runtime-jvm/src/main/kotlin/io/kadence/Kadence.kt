@@ -108,6 +108,7 @@ public class Kadence internal constructor(internal val engine: Engine) : AutoClo
         }
 
         internal fun open(config: StoreConfig, o: Options, clock: EngineClock): Kadence {
+            io.kadence.client.Validation.checkId("namespace", o.namespace, max = 255)
             val store = JdbcHistoryStore(config)
             val hostId = io.kadence.internal.runtime.HostIdentity.resolve(o.hostId, o.dataDir)
             val settings = store.ensureNamespace(o.namespace, o.retention?.inWholeMilliseconds, o.limits, clock.now())

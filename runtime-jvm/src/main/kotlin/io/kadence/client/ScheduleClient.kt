@@ -99,7 +99,9 @@ public class ScheduleClient internal constructor(private val engine: Engine) {
     public suspend fun <I> create(
         id: String, spec: ScheduleSpec, workflow: WorkflowDefinition<I, *>, input: I, options: ScheduleOptions.() -> Unit = {},
     ): ScheduleHandle {
+        Validation.checkId("schedule id", id, max = MAX_SCHEDULE_ID_LENGTH)
         val o = ScheduleOptions().apply(options)
+        Validation.checkId("task queue of schedule '$id'", o.taskQueue)
         val payload = Payloads.encode(engine.converter, input, workflow.inputType, "input of schedule '$id'")
         val action = ScheduleWorkflowAction(workflow.name, o.taskQueue, payload, o.executionTimeout?.inWholeMilliseconds, o.runTimeout?.inWholeMilliseconds)
         val policies = SchedulePolicies(o.overlap, o.catchupWindow.inWholeMilliseconds)
@@ -110,7 +112,7 @@ public class ScheduleClient internal constructor(private val engine: Engine) {
     }
 
     /** The schedule [id] (not checked until used). */
-    public fun handle(id: String): ScheduleHandle = ScheduleHandle(engine, id)
+    public fun handle(id: String): ScheduleHandle = ScheduleHandle(engine, id.also { Validation.checkId("schedule id", it, max = MAX_SCHEDULE_ID_LENGTH) })
 
     /** Every schedule of this namespace. */
     public suspend fun list(): List<ScheduleDescription> = withContext(Dispatchers.IO) {
@@ -174,3 +176,6 @@ private fun describe(r: ScheduleRecord, nextActions: Int): ScheduleDescription {
         createdAt = Instant.ofEpochMilli(r.createdAt), updatedAt = Instant.ofEpochMilli(r.updatedAt),
     )
 }
+
+/** The longest schedule id the store keeps (its own check says so too). */
+private const val MAX_SCHEDULE_ID_LENGTH = 200

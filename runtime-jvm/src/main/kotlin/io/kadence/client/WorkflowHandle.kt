@@ -139,6 +139,7 @@ public class WorkflowHandle<O> internal constructor(
      * workflow type must be registered on a worker of this Kadence instance.
      */
     public suspend fun query(name: String, args: List<Any?>, argTypes: List<Type>, resultType: Type): Any? {
+        Validation.checkId("query name", name)
         val r = run()
         val definition = engine.definitionOf(r.workflowType) ?: throw io.kadence.failure.QueryFailedException(
             r.workflowId, name,

@@ -35,9 +35,14 @@ public class Worker internal constructor(
     public val taskQueue: String,
     private val options: WorkerOptions,
 ) : AutoCloseable {
+    init {
+        io.kadence.client.Validation.checkId("task queue", taskQueue)
+    }
+
     private val workflows = LinkedHashMap<String, WorkflowDefinition<Any?, Any?>>()
     private val activities = LinkedHashMap<String, ActivityBinding>()
-    private val workerId = "${engine.identity}/$taskQueue/${ids.incrementAndGet()}"
+    // Lease owners are stored in 255 characters: a long queue name is cut (never inside a surrogate pair); the counter keeps ids unique.
+    private val workerId = "${engine.identity}/${taskQueue.take(64).let { if (Character.isHighSurrogate(it.last())) it.dropLast(1) else it }}/${ids.incrementAndGet()}"
     @Volatile private var shuttingDown = false
     private var started = false
     private val scope = CoroutineScope(SupervisorJob(engine.scope.coroutineContext[kotlinx.coroutines.Job]) + kotlinx.coroutines.Dispatchers.Default)

@@ -1,19 +1,64 @@
 package io.kadence.test
 
+import io.kadence.activity.ActivityContext
+import io.kadence.activity.ActivityOptions
+import io.kadence.client.query
 import io.kadence.client.signal
+import io.kadence.client.update
+import io.kadence.dsl.workflow
 import io.kadence.failure.InvalidArgumentException
+import io.kadence.history.ActivityScheduled
+import io.kadence.schedule.ScheduleSpec
+import io.kadence.workflow.activity
+import io.kadence.workflow.onQuery
+import io.kadence.workflow.onUpdate
+import io.kadence.workflow.signalChannel
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
+import kotlin.test.assertFailsWith
+import kotlin.time.Duration.Companion.hours
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
 import kotlin.time.Duration.Companion.seconds
 
-/** Hostile ids: each is stored and found again exactly, or refused with a typed error before anything is stored. */
+/** Ids and names meant to break storage: quotes, SQL, `../`, line breaks, tab, NUL, a lone surrogate, 1,000 and 1,001 characters, emoji, empty. */
+val HOSTILE: List<String> = listOf(
+    "it's \"quoted\"", "x'; DROP TABLE workflow_executions; --", "../../etc/passwd", "line\nbreak\r\n", "tab\there",
+    "nul\u0000byte", "lone \uD800 surrogate", "a".repeat(1_000), "a".repeat(1_001), "emoji \uD83D\uDE00 ok", "",
+)
+
+/** What cannot be stored faithfully, refused everywhere a name or id is taken. */
+val REFUSED: Set<String> = setOf("nul\u0000byte", "lone \uD800 surrogate", "a".repeat(1_001), "")
+
+/**
+ * Registers a query and an update under each hostile name and calls an activity of each hostile
+ * type (the names live in the code, not in the input, so no payload carries them); returns what
+ * each activity call did, once signalled "stop".
+ */
+val HostileNames = workflow<Unit, List<String>>("HostileNames") {
+    HOSTILE.forEachIndexed { i, name ->
+        runCatching { onQuery(name) { "query #$i" } }
+        runCatching { onUpdate(name) { a: String -> "update #$i got $a" } }
+    }
+    val outcomes = HOSTILE.map { name ->
+        try {
+            val ran = activity<String>(name, "x", options = ActivityOptions(startToClose = 1.hours))
+            if (ran == name) "ran" else "ran as '$ran'"
+        } catch (e: InvalidArgumentException) {
+            "refused: ${e.message}"
+        }
+    }
+    signalChannel<Unit>("stop").receive()
+    outcomes
+}
+
+/** Calls one activity; returns the task queue it ran on. */
+val QueueEcho = workflow<Unit, String>("QueueEcho") { activity<String>("where", options = ActivityOptions(startToClose = 1.hours)) }
+
+/** Hostile ids and names: each is stored and found again exactly, or refused with a typed error before anything is stored. */
 class BadInputTest {
-    private val hostile = listOf(
-        "it's \"quoted\"", "x'; DROP TABLE workflow_executions; --", "../../etc/passwd", "line\nbreak\r\n", "tab\there",
-        "nul\u0000byte", "lone \uD800 surrogate", "a".repeat(1_000), "a".repeat(1_001), "emoji \uD83D\uDE00 ok", "",
-    )
+    private val hostile = HOSTILE
 
     @Test
     fun `hostile workflow ids are stored exactly or refused with InvalidArgumentException, and nothing else changes`() = runBlocking {
@@ -61,5 +106,118 @@ class BadInputTest {
                 c.createStatement().executeQuery("SELECT COUNT(*) FROM inbox").use { rs -> rs.next(); assertEquals(hostile.size - 4, rs.getInt(1)) }
             }
         }
+    }
+
+    @Test
+    fun `hostile activity types, query names and update names are used exactly or refused with InvalidArgumentException`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("names", TestStores.workerOptions()) {
+                register(HostileNames)
+                registerDynamicActivity { type, _ -> type }
+            }.start()
+            val h = kadence.client.start(HostileNames, Unit) { id = "names"; taskQueue = "names" }
+            // Queries and updates: answered by the handler of exactly that name, or refused before reaching the run.
+            val refusedCalls = LinkedHashMap<String, String>()
+            for ((i, name) in HOSTILE.withIndex()) {
+                try {
+                    assertEquals("update #$i got x", h.update<String, String>(name, "x"))
+                    assertEquals("query #$i", h.query<String>(name))
+                } catch (e: InvalidArgumentException) {
+                    assertTrue("update name" in e.message!!, e.message)
+                    assertFailsWith<InvalidArgumentException> { h.query<String>(name) }.also { q -> assertTrue("query name" in q.message!!, q.message) }
+                    refusedCalls[name] = e.message!!
+                }
+            }
+            assertEquals(REFUSED, refusedCalls.keys)
+            h.signal("stop", Unit)
+            val outcomes = h.result(30.seconds)
+            // Activities: scheduled under exactly that type, or refused at the call with nothing recorded.
+            for ((i, name) in HOSTILE.withIndex()) {
+                if (name in REFUSED) assertTrue(outcomes[i].startsWith("refused: activity type "), outcomes[i]) else assertEquals("ran", outcomes[i])
+            }
+            assertEquals("refused: activity type contains a lone surrogate at index 5; it must be valid Unicode", outcomes[HOSTILE.indexOf("lone \uD800 surrogate")])
+            val scheduled = h.history().toList().mapNotNull { (it.attributes as? ActivityScheduled)?.activityType }
+            assertEquals(HOSTILE.filter { it !in REFUSED }, scheduled)
+        }
+    }
+
+    @Test
+    fun `hostile task queue names are polled exactly or refused with InvalidArgumentException before anything is stored`() = runBlocking {
+        TestStores.open().use { kadence ->
+            val refused = mutableListOf<String>()
+            for (queue in HOSTILE) {
+                val before = kadence.client.count()
+                try {
+                    kadence.worker(queue, TestStores.workerOptions()) {
+                        register(QueueEcho)
+                        registerDynamicActivity { _, _ -> ActivityContext.currentInCoroutine().info.taskQueue }
+                    }.start()
+                } catch (e: InvalidArgumentException) {
+                    assertTrue(e.message!!.startsWith("task queue "), e.message)
+                    assertFailsWith<InvalidArgumentException> { kadence.client.start(QueueEcho, Unit) { taskQueue = queue } }
+                    assertEquals(before, kadence.client.count())
+                    refused += queue
+                    continue
+                }
+                val h = kadence.client.start(QueueEcho, Unit) { taskQueue = queue }
+                assertEquals(queue, h.result(30.seconds))
+                assertEquals(queue, h.describe().taskQueue)
+            }
+            assertEquals(REFUSED.toList(), refused)
+        }
+    }
+
+    @Test
+    fun `hostile schedule ids are stored exactly or refused with InvalidArgumentException before anything is stored`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.holdClock()
+            val schedules = kadence.client.schedules
+            val refused = mutableListOf<String>()
+            for (id in HOSTILE) {
+                val before = schedules.list().size
+                try {
+                    schedules.create(id, ScheduleSpec.every(1.hours), QueueEcho, Unit) { taskQueue = "nobody"; paused = true }
+                } catch (e: InvalidArgumentException) {
+                    assertTrue(e.message!!.startsWith("schedule id "), e.message)
+                    assertFailsWith<InvalidArgumentException> { schedules.handle(id) }
+                    assertEquals(before, schedules.list().size)
+                    refused += id
+                    continue
+                }
+                assertEquals(id, schedules.handle(id).describe().id)
+                assertEquals(before + 1, schedules.list().size)
+            }
+            // Schedule ids are at most 200 characters: the 1,000-character one is refused too.
+            assertEquals(HOSTILE.filter { it in REFUSED || it.length > 200 }, refused)
+            assertEquals(HOSTILE.filter { it !in refused }.sorted(), schedules.list().map { it.id }.sorted())
+        }
+    }
+
+    @Test
+    fun `hostile namespaces are kept apart exactly or refused with InvalidArgumentException before anything is stored`() = runBlocking {
+        val shared = SharedStore.create()
+        fun namespaces(): List<String> = java.sql.DriverManager.getConnection(shared.url, shared.user, "").use { c ->
+            c.createStatement().executeQuery("SELECT namespace FROM namespace_settings").use { rs -> generateSequence { if (rs.next()) rs.getString(1) else null }.toList() }
+        }
+        shared.open("default").use { it.holdClock() }
+        val refused = mutableListOf<String>()
+        for (namespace in HOSTILE) {
+            val before = namespaces()
+            try {
+                shared.open(namespace).use { k ->
+                    k.holdClock()
+                    val h = k.client.start(QueueEcho, Unit) { id = "in-namespace"; taskQueue = "nobody" }
+                    assertEquals(listOf(h.runId), k.client.list().map { it.runId })
+                }
+            } catch (e: InvalidArgumentException) {
+                assertTrue(e.message!!.startsWith("namespace "), e.message)
+                assertEquals(before, namespaces())
+                refused += namespace
+                continue
+            }
+            assertEquals((before + namespace).sorted(), namespaces().sorted())
+        }
+        // Namespaces are at most 255 characters: the 1,000-character one is refused too.
+        assertEquals(HOSTILE.filter { it in REFUSED || it.length > 255 }, refused)
     }
 }

@@ -162,6 +162,9 @@ internal class WorkflowScopeImpl(
         val context = kotlin.coroutines.coroutineContext
         // Inside a session every activity goes to the session's host; a session that ended under its block takes none.
         val session = context[SessionElement]?.session?.also { it.checkUsable(info.workflowId) }
+        // Refused at the call, before anything is recorded: what cannot be stored exactly.
+        io.kadence.internal.Names.check("activity type", name)
+        options.taskQueue?.let { io.kadence.internal.Names.check("task queue of activity '$name'", it) }
         val input = Payloads.encodeArgs(converter, args, argTypes, "input of activity '$name' in workflow '${info.workflowId}'")
         val seq = executor.state.nextSeq()
         val queue = session?.created?.hostTaskQueue ?: options.taskQueue ?: info.taskQueue
