@@ -16,7 +16,11 @@ final class JavaStores {
     private static final String PG_URL = System.getProperty("kadence.pg.url", "jdbc:postgresql://127.0.0.1:5432/test");
 
     static Kadence open() {
-        if (!POSTGRES) return JavaTestKadence.create();
+        return open(new JavaDataConverter());
+    }
+
+    static Kadence open(io.kadence.converter.DataConverter converter) {
+        if (!POSTGRES) return JavaTestKadence.create(converter);
         String schema = "kt_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         try (Connection c = DriverManager.getConnection(PG_URL, "postgres", "")) {
             c.createStatement().execute("CREATE SCHEMA " + schema);
@@ -24,7 +28,7 @@ final class JavaStores {
             if ("true".equals(System.getenv("CI"))) throw new IllegalStateException("CI must run the PostgreSQL suite, but " + PG_URL + " is not reachable", e);
             Assumptions.assumeTrue(false, "SKIPPED: PostgreSQL at " + PG_URL + " is not reachable; the PostgreSQL run of the Java suite did not run");
         }
-        return JavaTestKadence.create(PG_URL + "?currentSchema=" + schema, "postgres", "");
+        return JavaTestKadence.create(PG_URL + "?currentSchema=" + schema, "postgres", "", converter);
     }
 
     static WorkerOptions.Builder worker() {

@@ -1,5 +1,6 @@
 package io.kadence.java.testing
 
+import io.kadence.converter.DataConverter
 import io.kadence.java.JavaDataConverter
 import io.kadence.java.Kadence
 import io.kadence.testing.TestKadence
@@ -13,10 +14,18 @@ import java.time.Duration as JDuration
  * data converter.
  */
 public object JavaTestKadence {
-    @JvmStatic public fun create(): Kadence = Kadence.wrap(TestKadence.create { dataConverter = JavaDataConverter() })
+    /** Kadence on a private in-memory H2 database, with the default [JavaDataConverter]. */
+    @JvmStatic public fun create(): Kadence = create(JavaDataConverter())
 
-    @JvmStatic public fun create(jdbcUrl: String, user: String, password: String): Kadence =
-        Kadence.wrap(TestKadence.create(jdbcUrl, user, password) { dataConverter = JavaDataConverter() })
+    /** The same, with [converter] for payloads (a [JavaDataConverter] with its own ObjectMapper, or any other). */
+    @JvmStatic public fun create(converter: DataConverter): Kadence = Kadence.wrap(TestKadence.create { dataConverter = converter })
+
+    /** Kadence on the database at [jdbcUrl] (PostgreSQL, H2), with the default [JavaDataConverter]. */
+    @JvmStatic public fun create(jdbcUrl: String, user: String, password: String): Kadence = create(jdbcUrl, user, password, JavaDataConverter())
+
+    /** The same, with [converter] for payloads. */
+    @JvmStatic public fun create(jdbcUrl: String, user: String, password: String, converter: DataConverter): Kadence =
+        Kadence.wrap(TestKadence.create(jdbcUrl, user, password) { dataConverter = converter })
 
     /** The virtual time now. */
     @JvmStatic public fun now(kadence: Kadence): Instant = TestKadence.now(kadence.kotlin)
