@@ -72,7 +72,11 @@ class JavaFeatureSamplesTest {
 
     @Test
     fun `continue-as-new`() {
-        assertEquals(listOf("sum of 1..100 = 5050 for workflow sum-…"), io.kadence.samples.java.FeatureSamples.runContinueAsNew(data))
+        // Ten runs of ten numbers each: a workflow that summed all in one run would report 1 run, 0 continued as new.
+        assertEquals(
+            listOf("sum of 1..100 = 5050 over 10 runs of one workflow id, 9 of them continued as new"),
+            io.kadence.samples.java.FeatureSamples.runContinueAsNew(data),
+        )
     }
 
     @Test

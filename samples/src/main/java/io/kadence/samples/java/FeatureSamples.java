@@ -1,5 +1,7 @@
 package io.kadence.samples.java;
 
+import io.kadence.client.WorkflowStatus;
+import io.kadence.client.WorkflowSummary;
 import io.kadence.failure.CanceledFailure;
 import io.kadence.failure.UpdateFailedException;
 import io.kadence.java.ActivityOptions;
@@ -181,7 +183,12 @@ public final class FeatureSamples {
         try (Kadence kadence = Kadence.embedded(dataDir)) {
             kadence.newWorker("loops").registerWorkflow(LongSum.class).start();
             WorkflowRun<Long> run = kadence.client().start(LongSum.class, new Tally(0, 0), options("sum", "loops"));
-            return List.of("sum of 1..100 = " + run.result() + " for workflow " + (run.workflowId().startsWith("sum-") ? "sum-…" : run.workflowId()));
+            long sum = run.result();
+            // Every run of the chain keeps the workflow id; all but the last closed as CONTINUED_AS_NEW.
+            List<WorkflowSummary> runs = kadence.client().list(null, "LongSum", 1000).stream()
+                    .filter(r -> r.getWorkflowId().equals(run.workflowId())).toList();
+            long continued = runs.stream().filter(r -> r.getStatus() == WorkflowStatus.CONTINUED_AS_NEW).count();
+            return List.of("sum of 1..100 = " + sum + " over " + runs.size() + " runs of one workflow id, " + continued + " of them continued as new");
         }
     }
 
