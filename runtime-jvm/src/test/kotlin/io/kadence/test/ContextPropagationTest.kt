@@ -9,7 +9,17 @@ import io.kadence.history.ActivityScheduled
 import io.kadence.workflow.activity
 import io.kadence.workflow.continueAsNew
 import io.kadence.workflow.executeChild
+import io.kadence.activity.ActivityCancellationType
+import io.kadence.testing.TestKadence
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.awaitAll
+import kotlinx.coroutines.coroutineScope
 import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.withTimeout
+import kotlinx.coroutines.withTimeoutOrNull
+import kotlin.test.assertTrue
+import kotlin.time.Duration.Companion.minutes
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.serialization.Serializable
@@ -31,6 +41,9 @@ interface TenantEcho {
 
     /** Suspend: reads the tenant from its coroutine's ActivityContext. */
     suspend fun suspendTenant(): String
+
+    /** Suspend: reads the tenant in coroutines it starts on other dispatchers. */
+    suspend fun fanOutTenants(): String
 }
 
 class TenantEchoImpl : TenantEcho {
@@ -44,6 +57,22 @@ class TenantEchoImpl : TenantEcho {
 
     override suspend fun suspendTenant(): String =
         Tenant.decode(ActivityContext.currentInCoroutine().info.headers) ?: "none"
+
+    override suspend fun fanOutTenants(): String = coroutineScope {
+        // The static accessor works on the threads of coroutines the activity starts, on any dispatcher.
+        val onDefault = (1..3).map { async(Dispatchers.Default) { KadenceContext.current(Tenant) } }.awaitAll()
+        val onIo = withContext(Dispatchers.IO) { async { Tenant.decode(ActivityContext.currentInCoroutine().info.headers) }.await() }
+        onDefault.joinToString("/") + "|" + onIo
+    }
+}
+
+/** Reads the tenant in coroutines an activity starts. */
+val TenantFanOut = workflow<Unit, String>("TenantFanOut") { activity(TenantEcho::fanOutTenants, echoOptions) }
+
+/** Gives a running transfer five seconds, then stops waiting; the deadline reaches the activity as a cancel request. */
+val DeadlineOnTransfer = workflow<String, String>("DeadlineOnTransfer") { path ->
+    val options = ActivityOptions(startToClose = 1.minutes) { cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }
+    withTimeoutOrNull(5.seconds) { activity(Transfers::copy, path, options) } ?: "deadline passed"
 }
 
 private val echoOptions = ActivityOptions(startToClose = 10.seconds)
@@ -87,6 +116,42 @@ class ContextPropagationTest {
             assertEquals(listOf("\"acme\"", "\"acme\"", "\"override\"", "\"acme\""), scheduled.map { it.headers["tenant"] })
             assertEquals("""{"id":"t-1","sampled":true}""", scheduled.first().headers["trace"])
             recordHistory("/histories/tenant-tour.json", h.history().toList())
+        }
+    }
+
+    @Test
+    fun `coroutines a suspend activity starts on other dispatchers read the propagated values`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("ctx", TestStores.workerOptions()) {
+                register(TenantFanOut)
+                activities<TenantEcho>(TenantEchoImpl())
+            }.start()
+            val h = kadence.client.start(TenantFanOut, Unit) { id = "fan-ctx"; taskQueue = "ctx"; context(Tenant, "globex") }
+            assertEquals("globex/globex/globex|globex", h.result(30.seconds))
+        }
+    }
+
+    @Test
+    fun `a workflow's withTimeout deadline reaches a running activity as a cancel request`() = runBlocking {
+        TestStores.open().use { kadence ->
+            val transfers = HeartbeatingTransfers()
+            kadence.worker("ctx", TestStores.workerOptions()) {
+                register(DeadlineOnTransfer)
+                activities<Transfers>(transfers)
+            }.start()
+            val h = kadence.client.start(DeadlineOnTransfer, "/data/big.bin") { id = "deadline"; taskQueue = "ctx" }
+            withTimeout(10.seconds) { transfers.started.await() }
+            // While an activity runs the virtual clock stands still: move it past the workflow's 5 s deadline.
+            TestKadence.advance(kadence, 5.seconds)
+            assertEquals("deadline passed", h.result(30.seconds))
+            val stoppedBy = withTimeout(10.seconds) { transfers.stoppedBy.await() }
+            assertTrue(stoppedBy.startsWith("heartbeat threw: "), stoppedBy)
+            // The workflow waited for the activity to acknowledge (WAIT_CANCELLATION_COMPLETED) before going on.
+            assertEquals(
+                listOf("WorkflowStarted", "TimerStarted", "ActivityScheduled", "TimerFired", "ActivityCancelRequested",
+                    "ActivityCanceled", "WorkflowCompleted"),
+                h.eventKinds().filter { it != "ActivityStarted" },
+            )
         }
     }
 }
