@@ -20,7 +20,7 @@ class RecordedHistoriesTest {
     /** The code each recorded history was produced by, by workflow type. */
     private val definitions: Map<String, WorkflowDefinition<*, *>> = listOf(
         ShipmentV1, FanOutChildren, OnePerRun, PriceCheck, FlagReader, Collector, Counter, CleansUp, TenantTour,
-        Ticket, Greeting, Resettable,
+        Ticket, Greeting, Resettable, FlakyRun, Immediate, Sleeper,
     ).associateBy { it.name }
 
     private fun recorded(): List<File> {
@@ -32,10 +32,12 @@ class RecordedHistoriesTest {
     fun `every recorded history replays against the current code`() {
         val files = recorded()
         // One per feature: activities and timers, signals, updates, cancellation, context, children,
-        // continue-as-new, side effects, mutable side effects, versions, local activities, reset.
+        // continue-as-new, side effects, mutable side effects, versions, local activities, reset,
+        // workflow retry, start delay, run timeout.
         assertEquals(
-            listOf("cancel-cleanup", "counter-updates", "fan-out-children", "flag-reader", "greeting", "one-per-run-continued",
-                "price-check", "reset-run", "shipment-v1", "signal-with-start-cart", "tenant-tour", "ticket-side-effect"),
+            listOf("cancel-cleanup", "counter-updates", "fan-out-children", "flag-reader", "flaky-run-retried", "greeting",
+                "immediate-delayed", "one-per-run-continued", "price-check", "reset-run", "shipment-v1", "signal-with-start-cart",
+                "sleeper-timed-out", "tenant-tour", "ticket-side-effect"),
             files.map { it.nameWithoutExtension },
         )
         for (file in files) {

@@ -74,6 +74,8 @@ class StartPolicyTest {
             assertEquals(10_000, firstTaskAt[1] - failedAt[0])
             assertEquals(20_000, firstTaskAt[2] - failedAt[1])
             assertEquals(10_000, (runs[1].first().attributes as WorkflowStarted).firstTaskDelayMillis)
+            // The last attempt: a run that a retry started (attempt 3, its predecessor and back-off recorded).
+            recordHistory("/histories/flaky-run-retried.json", runs[2])
             assertEquals(WorkflowStatus.FAILED, kadence.client.handle(FlakyRun, "flaky", first.runId).describe().status)
         }
     }
@@ -101,6 +103,7 @@ class StartPolicyTest {
             assertEquals("late", delayed.result(30.seconds))
             val history = delayed.history().toList()
             assertEquals(1.hours.inWholeMilliseconds, history.first { it.attributes is WorkflowTaskCompleted }.timestampMillis - history.first().timestampMillis)
+            recordHistory("/histories/immediate-delayed.json", history)
 
             kadence.holdClock()
             val woken = kadence.client.start(WaitsForGo, Unit) { id = "woken"; taskQueue = "delay"; startDelay = 1.hours }

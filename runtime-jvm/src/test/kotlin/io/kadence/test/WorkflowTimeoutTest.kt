@@ -34,6 +34,7 @@ class WorkflowTimeoutTest {
             assertEquals("slept 1 days", onTime.result(30.seconds))
             val history = late.history().toList()
             assertIs<WorkflowTimedOut>(history.last().attributes)
+            recordHistory("/histories/sleeper-timed-out.json", history)
             val d = late.describe()
             assertEquals(WorkflowStatus.TIMED_OUT, d.status)
             assertEquals(emptyList(), d.pendingTimers)
