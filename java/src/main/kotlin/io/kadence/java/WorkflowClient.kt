@@ -37,6 +37,8 @@ public class WorkflowOptions private constructor(@get:JvmSynthetic internal val 
         public fun executionTimeout(d: JDuration): Builder = apply { steps += { executionTimeout = d.toKotlinDuration() } }
         /** Limit for one run. */
         public fun runTimeout(d: JDuration): Builder = apply { steps += { runTimeout = d.toKotlinDuration() } }
+        /** How long a worker may hold one of the run's workflow tasks before another takes it over (at most 120 s; default: the worker's). */
+        public fun workflowTaskTimeout(d: JDuration): Builder = apply { steps += { workflowTaskTimeout = d.toKotlinDuration() } }
         /** How failures are retried. */
         public fun retryPolicy(p: RetryPolicy): Builder = apply { steps += { retryPolicy = p.kotlin } }
         /** Delays the first workflow task (a signal ends the delay early). */
