@@ -21,8 +21,8 @@ class NamespaceTest {
     fun `namespaces on one database do not see, signal, start or list each other's work`() = runBlocking {
         val url = if (TestStores.isPostgres) TestStores.newPgSchema() else StoreConfig.h2Memory("ns-" + UUID.randomUUID()).jdbcUrl
         val user = if (TestStores.isPostgres) TestStores.pgUser else "sa"
-        TestKadence.create(url, user, "") { namespace = "sales" }.use { sales ->
-            TestKadence.create(url, user, "") { namespace = "billing" }.use { billing ->
+        TestKadence.create(url, user, "") { namespace = "sales" }.also { HistoryCheckExtension.opened(url, user, it) }.use { sales ->
+            TestKadence.create(url, user, "") { namespace = "billing" }.also { HistoryCheckExtension.opened(url, user, it) }.use { billing ->
                 // Same workflow id and task queue in both namespaces.
                 val inSales = sales.client.start(WaitsForGo, Unit) { id = "order-1"; taskQueue = "shared" }
                 assertFailsWith<WorkflowNotFoundException> { billing.client.handle(WaitsForGo, "order-1").describe() }
@@ -69,8 +69,8 @@ class NamespaceTest {
     fun `a namespace's own limits apply to its runs only, and are kept with it`() = runBlocking {
         val url = if (TestStores.isPostgres) TestStores.newPgSchema() else StoreConfig.h2Memory("ns-limits-" + UUID.randomUUID()).jdbcUrl
         val user = if (TestStores.isPostgres) TestStores.pgUser else "sa"
-        TestKadence.create(url, user, "") { namespace = "strict"; limits = io.kadence.NamespaceLimits(maxPendingActivities = 3) }.use { strict ->
-            TestKadence.create(url, user, "") { namespace = "relaxed" }.use { relaxed ->
+        TestKadence.create(url, user, "") { namespace = "strict"; limits = io.kadence.NamespaceLimits(maxPendingActivities = 3) }.also { HistoryCheckExtension.opened(url, user, it) }.use { strict ->
+            TestKadence.create(url, user, "") { namespace = "relaxed" }.also { HistoryCheckExtension.opened(url, user, it) }.use { relaxed ->
                 strict.worker("limits", TestStores.workerOptions()) { register(TooManyActivities) }.start()
                 relaxed.worker("limits", TestStores.workerOptions()) { register(TooManyActivities) }.start()
                 val s = strict.client.start(TooManyActivities, Unit) { id = "greedy"; taskQueue = "limits" }
