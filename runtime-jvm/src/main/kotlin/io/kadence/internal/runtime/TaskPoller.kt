@@ -44,7 +44,20 @@ internal class TaskPoller<T>(
     /** No task claimed or being claimed. */
     val isIdle: Boolean get() = !polling && inFlight.get() == 0
 
-    fun wake() = wakeSignal.signal()
+    /**
+     * Tasks may wait in the store for this poller (a hint came, or the last poll filled every slot).
+     * While they do, eager hand-offs are refused, so a slot that frees up goes to the oldest waiting
+     * task instead of to whichever commit happens to reserve it first: without this, a busy worker's
+     * eager traffic starved its queue for seconds.
+     */
+    @Volatile private var backlog = false
+    private val wakes = java.util.concurrent.atomic.AtomicLong()
+
+    fun wake() {
+        wakes.incrementAndGet()
+        backlog = true
+        wakeSignal.signal()
+    }
 
     fun start(scope: CoroutineScope) {
         this.scope = scope
@@ -61,7 +74,7 @@ internal class TaskPoller<T>(
      * false when the poller is full or stopped. Follow with [deliver] or [release].
      */
     fun tryReserve(): Boolean {
-        if (!acceptsEager || scope == null) return false
+        if (!acceptsEager || scope == null || backlog) return false
         while (true) {
             val n = inFlight.get()
             if (n >= maxConcurrent) return false
@@ -118,6 +131,7 @@ internal class TaskPoller<T>(
                 continue
             }
             polling = true
+            val wakesBefore = wakes.get()
             val tasks = try {
                 poll(slots)
             } catch (e: Exception) {
@@ -131,6 +145,8 @@ internal class TaskPoller<T>(
             }
             // Slots the poll did not fill go back; each claimed task keeps one until its handler ends.
             inFlight.addAndGet(tasks.size - slots)
+            // A poll that left slots empty drained the queue, unless a hint came in meanwhile.
+            if (tasks.size < slots && wakes.get() == wakesBefore) backlog = false
             polling = false
             if (tasks.isEmpty()) {
                 if (!wakeSignal.await(backoff)) backoff = (backoff * 2).coerceAtMost(maxPollIntervalMillis)
