@@ -45,17 +45,18 @@ internal class TaskPoller<T>(
     val isIdle: Boolean get() = !polling && inFlight.get() == 0
 
     /**
-     * Tasks may wait in the store for this poller (a hint came, or the last poll filled every slot).
-     * While they do, eager hand-offs are refused, so a slot that frees up goes to the oldest waiting
-     * task instead of to whichever commit happens to reserve it first: without this, a busy worker's
-     * eager traffic starved its queue for seconds.
+     * The poller has been told of tasks waiting in the store but found no free slot. Until it gets one,
+     * eager hand-offs are refused, so the next slot that frees up goes to the oldest waiting task rather
+     * than to whichever commit reserves it first: without this, a busy worker's eager traffic took every
+     * freed slot and starved its queue for seconds.
      */
-    @Volatile private var backlog = false
+    @Volatile private var hungry = false
+    /** Hints received, and how many of them the last poll covered. */
     private val wakes = java.util.concurrent.atomic.AtomicLong()
+    @Volatile private var wakesPolled = 0L
 
     fun wake() {
         wakes.incrementAndGet()
-        backlog = true
         wakeSignal.signal()
     }
 
@@ -74,7 +75,7 @@ internal class TaskPoller<T>(
      * false when the poller is full or stopped. Follow with [deliver] or [release].
      */
     fun tryReserve(): Boolean {
-        if (!acceptsEager || scope == null || backlog) return false
+        if (!acceptsEager || scope == null || hungry) return false
         while (true) {
             val n = inFlight.get()
             if (n >= maxConcurrent) return false
@@ -127,11 +128,13 @@ internal class TaskPoller<T>(
         while (currentCoroutineContext().isActive) {
             val slots = reserveForPoll(32)
             if (slots == 0) {
+                if (wakes.get() != wakesPolled) hungry = true
                 wakeSignal.await(maxPollIntervalMillis)
                 continue
             }
             polling = true
-            val wakesBefore = wakes.get()
+            hungry = false
+            wakesPolled = wakes.get()
             val tasks = try {
                 poll(slots)
             } catch (e: Exception) {
@@ -145,8 +148,6 @@ internal class TaskPoller<T>(
             }
             // Slots the poll did not fill go back; each claimed task keeps one until its handler ends.
             inFlight.addAndGet(tasks.size - slots)
-            // A poll that left slots empty drained the queue, unless a hint came in meanwhile.
-            if (tasks.size < slots && wakes.get() == wakesBefore) backlog = false
             polling = false
             if (tasks.isEmpty()) {
                 if (!wakeSignal.await(backoff)) backoff = (backoff * 2).coerceAtMost(maxPollIntervalMillis)
