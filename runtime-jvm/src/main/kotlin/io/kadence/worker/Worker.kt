@@ -50,6 +50,12 @@ public class Worker internal constructor(
         Thread(r, "kadence-workflow-$taskQueue").apply { isDaemon = true }
     }
     private val activityThreads = Executors.newCachedThreadPool { r -> Thread(r, "kadence-activity-$taskQueue").apply { isDaemon = true } }
+    /**
+     * Where activity tasks are handled: the handler records the outcome (and, fused, runs the next
+     * workflow task) with blocking JDBC calls, so it must not run on Dispatchers.Default, whose few
+     * threads (two on a two-core host) then capped how many activities could finish at once.
+     */
+    private val activityHandlers by lazy { kotlinx.coroutines.Dispatchers.IO.limitedParallelism(options.maxConcurrentActivities) }
     private var workflowPoller: TaskPoller<*>? = null
     private var activityPoller: TaskPoller<*>? = null
     private var hostPoller: TaskPoller<*>? = null
@@ -155,7 +161,7 @@ public class Worker internal constructor(
             activityRunner = runner
             val poller = TaskPoller(
                 TaskPoller.Kind.ACTIVITY, engine.namespace, taskQueue, options.maxConcurrentActivities,
-                kotlinx.coroutines.Dispatchers.Default, options.maxPollInterval.inWholeMilliseconds,
+                activityHandlers, options.maxPollInterval.inWholeMilliseconds,
                 owner = workerId, leaseMillis = 0, acceptsEager = options.eagerDispatch,
                 poll = { max -> engine.store.pollActivityTasks(engine.namespace, taskQueue, workerId, max, engine.clock.now()) },
                 handle = { lease -> runner.handle(lease) },
@@ -177,7 +183,7 @@ public class Worker internal constructor(
         val key = io.kadence.internal.spi.HostKey(engine.namespace, taskQueue, options.hostId ?: engine.hostId)
         val poller = TaskPoller(
             TaskPoller.Kind.ACTIVITY, engine.namespace, key.hostTaskQueue, options.maxConcurrentActivities,
-            kotlinx.coroutines.Dispatchers.Default, options.maxPollInterval.inWholeMilliseconds,
+            activityHandlers, options.maxPollInterval.inWholeMilliseconds,
             owner = workerId, leaseMillis = 0, acceptsEager = options.eagerDispatch,
             poll = { max -> engine.store.pollActivityTasks(engine.namespace, key.hostTaskQueue, workerId, max, engine.clock.now()) },
             handle = { lease -> runner.handle(lease) },

@@ -305,6 +305,8 @@ public data class WorkflowTaskLease(
     val token: Long,
     val owner: String,
     val inbox: List<InboxItem>,
+    /** The run's whole history when the store has it at hand (a run it has just started); null: read it. */
+    val history: List<io.kadence.history.HistoryEvent>? = null,
 )
 
 @InternalKadenceApi

@@ -44,7 +44,21 @@ internal class TaskPoller<T>(
     /** No task claimed or being claimed. */
     val isIdle: Boolean get() = !polling && inFlight.get() == 0
 
-    fun wake() = wakeSignal.signal()
+    /**
+     * The poller has been told of tasks waiting in the store but found no free slot. Until it gets one,
+     * eager hand-offs are refused, so the next slot that frees up goes to the oldest waiting task rather
+     * than to whichever commit reserves it first: without this, a busy worker's eager traffic took every
+     * freed slot and starved its queue for seconds.
+     */
+    @Volatile private var hungry = false
+    /** Hints received, and how many of them the last poll covered. */
+    private val wakes = java.util.concurrent.atomic.AtomicLong()
+    @Volatile private var wakesPolled = 0L
+
+    fun wake() {
+        wakes.incrementAndGet()
+        wakeSignal.signal()
+    }
 
     fun start(scope: CoroutineScope) {
         this.scope = scope
@@ -61,7 +75,7 @@ internal class TaskPoller<T>(
      * false when the poller is full or stopped. Follow with [deliver] or [release].
      */
     fun tryReserve(): Boolean {
-        if (!acceptsEager || scope == null) return false
+        if (!acceptsEager || scope == null || hungry) return false
         while (true) {
             val n = inFlight.get()
             if (n >= maxConcurrent) return false
@@ -114,10 +128,13 @@ internal class TaskPoller<T>(
         while (currentCoroutineContext().isActive) {
             val slots = reserveForPoll(32)
             if (slots == 0) {
+                if (wakes.get() != wakesPolled) hungry = true
                 wakeSignal.await(maxPollIntervalMillis)
                 continue
             }
             polling = true
+            hungry = false
+            wakesPolled = wakes.get()
             val tasks = try {
                 poll(slots)
             } catch (e: Exception) {

@@ -76,7 +76,7 @@ internal class WorkflowTaskRunner(
             executor = cache.take(run.runId)?.let { cached ->
                 if (cached.nextEventId == run.nextEventId) cached else null.also { cached.destroy() }
             }
-            val history = if (executor == null) engine.store.readHistory(run.runId) else null
+            val history = if (executor == null) lease.history ?: engine.store.readHistory(run.runId) else null
             // Only workflow code is watched: an interrupt during store I/O could break the connection (or H2's file channel).
             runningTasks[thread] = lease
             running[thread] = System.nanoTime()

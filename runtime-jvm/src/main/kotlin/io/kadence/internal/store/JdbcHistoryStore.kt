@@ -138,6 +138,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val eagerWorkflowLeases = ArrayList<Pair<EagerSlot<WorkflowTaskLease>, WorkflowTaskLease>>()
         val eagerActivities = ArrayList<Pair<EagerSlot<ActivityTaskLease>, ActivityTaskLease>>()
 
+        /** Runs created in this transaction, with their first event: their eager first task needs no reads. */
+        val createdRuns = HashMap<String, Pair<RunRecord, HistoryEvent>>()
+
         /** The transaction did not commit: give the reserved slots back. */
         fun releaseEager() {
             eagerWorkflowTasks.forEach { it.third.release() }
@@ -599,6 +602,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val first = EncodedEvents(listOf(HistoryEvent(1, now, started)))
         insertRunRow(namespace, workflowId, runId, started, requestId, 2, first.bytes, now)
         appendEvents(runId, first)
+        hints.createdRuns[runId] = RunRecord(
+            namespace = namespace, runId = runId, workflowId = workflowId, workflowType = started.workflowType,
+            taskQueue = started.taskQueue, status = RunStatus.RUNNING, result = null, failure = null, nextEventId = 2,
+            startTime = now, closeTime = null, taskFailure = null, taskFailureCount = 0, historyBytes = first.bytes,
+        ) to first.events[0]
         insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints)
         insertRunDeadline(runId, started, now, hints)
     }
@@ -856,6 +864,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         // Each slot is in exactly one of the hints' lists at any moment, so a failure here releases it once.
         while (hints.eagerWorkflowTasks.isNotEmpty()) {
             val (id, token, slot) = hints.eagerWorkflowTasks.first()
+            // A run this transaction created (and did not close) is known as it was stored.
+            hints.createdRuns[id]?.takeIf { id !in hints.closedRuns }?.let { (record, started) ->
+                hints.eagerWorkflowTasks.removeAt(0)
+                hints.eagerWorkflowLeases += slot to WorkflowTaskLease(record, token, slot.owner, inboxOf(id), listOf(started))
+                continue
+            }
             val run = runRow(id)?.takeIf { it[WorkflowExecutions.status] == RunStatus.RUNNING.name }
             if (run == null) {
                 hints.eagerWorkflowTasks.removeAt(0)
