@@ -101,7 +101,6 @@ fun main(args: Array<String>) {
 fun runChild(opts: Options, system: String, workload: Workload): Int {
     val sizes = Sizes(opts.scale)
     try {
-        if (workload == Workload.SESSIONS_3_HOSTS) throw NotImplemented("Kadence has no sessions yet")
         openSystem(system, opts).use { sys -> WorkloadRunner(sys, sizes).run(workload) }
         return 0
     } catch (e: NotImplemented) {

@@ -24,6 +24,12 @@ interface BenchSystem : AutoCloseable {
 
     /** A run with about [targetEvents] history events, ready to be rebuilt from history; null when the engine does not replay. */
     fun prepareReplay(targetEvents: Int): Replay? = null
+
+    /**
+     * Runs one workflow that opens a session on one of three hosts (capacity 8 sessions each) and runs
+     * [steps] no-op activities in it; returns the sum of 0 until steps.
+     */
+    fun runSession(steps: Int): Long = throw NotImplemented("$name has no host-keyed sessions")
 }
 
 fun interface Pending {

@@ -8,6 +8,7 @@ import io.kadence.internal.InternalKadenceApi
 import io.kadence.internal.engine.WorkflowExecutor
 import io.kadence.workflow.WorkflowDefinition
 import io.kadence.workflow.activities
+import io.kadence.workflow.session
 import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.flow.toList
@@ -16,6 +17,7 @@ import java.nio.file.Files
 import java.nio.file.Path
 import java.sql.DriverManager
 import java.util.Comparator
+import kotlin.time.Duration.Companion.minutes
 import kotlin.time.Duration.Companion.seconds
 
 interface KadenceNoop {
@@ -47,6 +49,16 @@ val KSleeper = workflow<Long, Long>("BenchSleeper") { seconds ->
     now().toEpochMilli() - t0 - seconds * 1000
 }
 
+/** Opens a session on one of the hosts of its task queue and runs [n] no-op activities there. */
+val KSession = workflow<Int, Long>("BenchSession") { n ->
+    val a = activities<KadenceNoop>(activityOptions)
+    session(creationTimeout = 1.minutes, executionTimeout = 1.minutes) {
+        var sum = 0L
+        for (i in 0 until n) sum += a.noop(i)
+        sum
+    }
+}
+
 /** Kadence embedded on H2 (fresh temp directory) or on PostgreSQL (fresh schema); default worker options. */
 class KadenceSystem private constructor(
     override val name: String,
@@ -56,6 +68,7 @@ class KadenceSystem private constructor(
     private val cleanup: () -> Unit,
 ) : BenchSystem {
     private val queue = "bench"
+    private val sessionQueue = "bench-sessions"
 
     init {
         kadence.worker(queue) {
@@ -64,6 +77,18 @@ class KadenceSystem private constructor(
             register(KSleeper)
             activities<KadenceNoop>(KadenceNoopImpl())
         }.start()
+        // Three session hosts of 8 sessions each on a queue of their own; the first also runs the workflows.
+        for (h in 1..3) {
+            kadence.worker(sessionQueue, io.kadence.worker.WorkerOptions().apply { hostId = "bench-host-$h" }) {
+                if (h == 1) register(KSession)
+                activities<KadenceNoop>(KadenceNoopImpl())
+                sessions { maxConcurrent = 8 }
+            }.start()
+        }
+    }
+
+    override fun runSession(steps: Int): Long = runBlocking {
+        kadence.client.start(KSession, steps) { taskQueue = sessionQueue }.result()
     }
 
     override fun runSteps(steps: Int): Long = runBlocking {

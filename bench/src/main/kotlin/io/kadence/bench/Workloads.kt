@@ -51,7 +51,7 @@ class WorkloadRunner(private val sys: BenchSystem, private val sizes: Sizes) {
         Workload.TIMERS_10K -> timers(w)
         Workload.SLEEPERS_100K -> sleepers(w)
         Workload.REPLAY_10K_EVENTS -> replay(w)
-        Workload.SESSIONS_3_HOSTS -> throw NotImplemented("Kadence has no sessions yet")
+        Workload.SESSIONS_3_HOSTS -> sessions(w)
     }
 
     private fun check(steps: Int, got: Long) {
@@ -81,6 +81,16 @@ class WorkloadRunner(private val sys: BenchSystem, private val sizes: Sizes) {
         val wfs = throughputCount / seconds
         result(name, w, "wf/s", fmt(wfs))
         if (w.metrics.any { it.name == "steps/s" }) result(name, w, "steps/s", fmt(wfs * steps))
+    }
+
+    /** [Sizes.sessions] workflows, each a session of 3 activities, by 32 callers in a closed loop. */
+    private fun sessions(w: Workload) {
+        val n = sizes.sessions
+        val warm = Math.max(sizes.callers, n / 4)
+        progress("$name ${w.id}: $n session workflows of 3 activities over 3 hosts of 8, ${sizes.callers} callers, warm-up $warm")
+        closedLoop(warm) { check(3, sys.runSession(3)) }
+        val seconds = closedLoop(n) { check(3, sys.runSession(3)) }
+        result(name, w, "wf/s", fmt(n / seconds))
     }
 
     /** [total] calls of [op] from [Sizes.callers] threads, each starting its next call when the last returns; seconds taken. */
