@@ -51,6 +51,9 @@ internal class TaskPoller<T>(
      * freed slot and starved its queue for seconds.
      */
     @Volatile private var hungry = false
+
+    /** Whether eager hand-offs are held back for the poller now (for tests). */
+    val isHungry: Boolean get() = hungry
     /** Hints received, and how many of them the last poll covered. */
     private val wakes = java.util.concurrent.atomic.AtomicLong()
     @Volatile private var wakesPolled = 0L
