@@ -13,25 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sessions from Java and the cost of Java workflow threads (the Java-visible signatures: JavaSignatureScanTest). */
 class JavaSessionAndSurfaceTest {
-    public interface Files {
-        String download(String name);
-
-        String process(String local);
-    }
-
-    static final class FilesOn implements Files {
-        private final String host;
-
-        FilesOn(String host) { this.host = host; }
-
-        @Override public String download(String name) { return name + "@" + host; }
-
-        @Override public String process(String local) { return "processed(" + local + ")@" + host; }
-    }
-
     public static final class Pipeline implements JavaWorkflow<String, String> {
         @Override public String run(WorkflowContext ctx, String name) {
-            Files files = ctx.activities(Files.class, JavaWorkflowTest.STEPS);
+            SessionFiles files = ctx.activities(SessionFiles.class, JavaWorkflowTest.STEPS);
             SessionOptions options = SessionOptions.newBuilder()
                     .creationTimeout(Duration.ofMinutes(1)).executionTimeout(Duration.ofMinutes(10)).resource("gpu", 1).build();
             return ctx.session(options, c -> {
@@ -47,9 +31,9 @@ class JavaSessionAndSurfaceTest {
         try (Kadence kadence = JavaStores.open()) {
             kadence.newWorker("files", JavaStores.worker().build()).registerWorkflow(Pipeline.class).start();
             kadence.newWorker("files", JavaStores.worker().hostId("gpu-host").maxConcurrentSessions(4).sessionResource("gpu", 1).build())
-                    .registerActivities(Files.class, new FilesOn("gpu-host")).start();
+                    .registerActivities(SessionFiles.class, new SessionFiles.On("gpu-host")).start();
             kadence.newWorker("files", JavaStores.worker().hostId("cpu-host").maxConcurrentSessions(4).build())
-                    .registerActivities(Files.class, new FilesOn("cpu-host")).start();
+                    .registerActivities(SessionFiles.class, new SessionFiles.On("cpu-host")).start();
             List<WorkflowRun<String>> runs = new ArrayList<>();
             for (int i = 1; i <= 3; i++) {
                 runs.add(kadence.client().start(Pipeline.class, "f" + i, WorkflowOptions.newBuilder().id("pipe-" + i).taskQueue("files").build()));

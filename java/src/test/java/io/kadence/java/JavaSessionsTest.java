@@ -23,28 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sessions from Java: recreate tokens, completeSession, a creation timeout, and a host that goes away. */
 class JavaSessionsTest {
-    public interface Files {
-        String download(String name);
-
-        String process(String local);
-    }
-
-    static final class FilesOn implements Files {
-        private final String host;
-
-        FilesOn(String host) { this.host = host; }
-
-        @Override public String download(String name) { return name + "@" + host; }
-
-        @Override public String process(String local) { return "processed(" + local + ")@" + host; }
-    }
-
     private static SessionOptions.Builder session() {
         return SessionOptions.newBuilder().creationTimeout(Duration.ofMinutes(1)).executionTimeout(Duration.ofMinutes(10));
     }
 
-    private static Files files(WorkflowContext ctx) {
-        return ctx.activities(Files.class, JavaWorkflowTest.STEPS);
+    private static SessionFiles files(WorkflowContext ctx) {
+        return ctx.activities(SessionFiles.class, JavaWorkflowTest.STEPS);
     }
 
     private static void eventually(String what, BooleanSupplier condition) {
@@ -62,14 +46,14 @@ class JavaSessionsTest {
     private static void hosts(Kadence kadence, String... ids) {
         for (String id : ids) {
             kadence.newWorker("files", JavaStores.worker().hostId(id).maxConcurrentSessions(4).sessionResource("gpu", 1).build())
-                    .registerActivities(Files.class, new FilesOn(id)).start();
+                    .registerActivities(SessionFiles.class, new SessionFiles.On(id)).start();
         }
     }
 
     /** Downloads in a GPU session and returns the host and the session's recreate token. */
     public static final class TokenMaker implements JavaWorkflow<String, String> {
         @Override public String run(WorkflowContext ctx, String name) {
-            Files files = files(ctx);
+            SessionFiles files = files(ctx);
             return ctx.session(session().resource("gpu", 1).build(), c -> {
                 files.download(name);
                 SessionInfo info = c.sessionInfo();
@@ -81,7 +65,7 @@ class JavaSessionsTest {
     /** Opens a session from a token and says where it landed. */
     public static final class Recreator implements JavaWorkflow<String, String> {
         @Override public String run(WorkflowContext ctx, String token) {
-            Files files = files(ctx);
+            SessionFiles files = files(ctx);
             try {
                 return ctx.session(session().recreateToken(token).build(), c -> {
                     SessionInfo info = c.sessionInfo();
@@ -116,7 +100,7 @@ class JavaSessionsTest {
     /** Completes its session early (twice: the second is a no-op), then tries one more activity in the block. */
     public static final class EarlyFinisher implements JavaWorkflow<String, String> {
         @Override public String run(WorkflowContext ctx, String name) {
-            Files files = files(ctx);
+            SessionFiles files = files(ctx);
             return ctx.session(session().resource("gpu", 1).build(), c -> {
                 String a = files.download(name);
                 c.completeSession();
@@ -175,7 +159,7 @@ class JavaSessionsTest {
     /** Holds a session open until "go"; when its host goes away it opens another one elsewhere. */
     public static final class Survivor implements JavaWorkflow<String, String> {
         @Override public String run(WorkflowContext ctx, String name) {
-            Files files = files(ctx);
+            SessionFiles files = files(ctx);
             try {
                 return ctx.session(session().build(), c -> {
                     files.download(name);
@@ -195,7 +179,7 @@ class JavaSessionsTest {
             JavaTestKadence.holdTime(kadence);
             kadence.newWorker("files", JavaStores.worker().build()).registerWorkflow(Survivor.class).start();
             Worker hostA = kadence.newWorker("files", JavaStores.worker().hostId("host-a").maxConcurrentSessions(4).build())
-                    .registerActivities(Files.class, new FilesOn("host-a")).start();
+                    .registerActivities(SessionFiles.class, new SessionFiles.On("host-a")).start();
             WorkflowRun<String> run = kadence.client().start(Survivor.class, "a", WorkflowOptions.newBuilder().id("survivor").taskQueue("files").build());
             eventually("the download", () -> run.history().stream().anyMatch(e -> e.getAttributes() instanceof ActivityCompleted));
             List<HostedSession> open = host(kadence, "host-a").getSessions();
@@ -204,7 +188,7 @@ class JavaSessionsTest {
             assertEquals(Duration.ZERO, host(kadence, "host-a").getGracePeriod());
 
             kadence.newWorker("files", JavaStores.worker().hostId("host-b").maxConcurrentSessions(4).build())
-                    .registerActivities(Files.class, new FilesOn("host-b")).start();
+                    .registerActivities(SessionFiles.class, new SessionFiles.On("host-b")).start();
             hostA.close(); // host-a is gone for good: no grace period, so its session's heartbeat timeout (20 s) decides
             JavaTestKadence.advance(kadence, Duration.ofSeconds(30));
             assertEquals("session on host-a failed; then host-b again@host-b", run.result(Duration.ofSeconds(30)));
