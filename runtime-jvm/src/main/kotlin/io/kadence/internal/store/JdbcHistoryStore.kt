@@ -110,7 +110,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     init {
         migrate(dataSource)
-        db = Database.connect(dataSource, databaseConfig = DatabaseConfig {
+        db = Database.connect(if (config.isPostgres) dataSource else H2StatementGuard(dataSource), databaseConfig = DatabaseConfig {
             defaultMaxAttempts = 3
             defaultIsolationLevel = java.sql.Connection.TRANSACTION_READ_COMMITTED
         })
