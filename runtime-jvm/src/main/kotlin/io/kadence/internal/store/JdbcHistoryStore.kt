@@ -90,6 +90,7 @@ import org.jetbrains.exposed.v1.jdbc.insert
 import org.jetbrains.exposed.v1.jdbc.select
 import org.jetbrains.exposed.v1.jdbc.selectAll
 import org.jetbrains.exposed.v1.jdbc.transactions.transaction
+import org.jetbrains.exposed.v1.jdbc.transactions.TransactionManager
 import org.jetbrains.exposed.v1.jdbc.update
 import org.jetbrains.exposed.v1.core.DatabaseConfig
 
@@ -787,29 +788,26 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Records an input for the run's next workflow task and makes sure such a task exists. */
-    internal fun addInput(run: ResultRow, input: EventAttributes, now: Long, hints: Hints) {
-        val id = run[WorkflowExecutions.runId]
-        Inbox.insert {
-            it[runId] = id
-            it[body] = HistoryCodec.encodeAttributes(input)
-            it[createdAt] = now
-        }
+    internal fun addInput(run: ResultRow, input: EventAttributes, now: Long, hints: Hints) = addInput(toRunRecord(run), input, now, hints)
+
+    internal fun addInput(run: RunRecord, input: EventAttributes, now: Long, hints: Hints) {
+        insertInbox(run.runId, input, now)
         ensureWorkflowTask(run, now, hints)
     }
 
-    private fun ensureWorkflowTask(run: ResultRow, now: Long, hints: Hints) {
-        val id = run[WorkflowExecutions.runId]
+    private fun ensureWorkflowTask(run: RunRecord, now: Long, hints: Hints) {
+        val id = run.runId
         val exists = WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq id }.any()
         if (!exists) {
-            insertWorkflowTask(id, run[WorkflowExecutions.namespace], run[WorkflowExecutions.taskQueue], now, now, 0, hints)
+            insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, 0, hints)
         } else {
             // A run whose first task waits out a start delay (or a retry's back-off) starts now, as in Temporal.
-            if (run[WorkflowExecutions.nextEventId] == 2L) {
+            if (run.nextEventId == 2L) {
                 WorkflowTasks.update({ (WorkflowTasks.runId eq id) and WorkflowTasks.leaseOwner.isNull() and (WorkflowTasks.visibleAt greater now) }) {
                     it[visibleAt] = now
                 }
             }
-            hints.workflowQueues += run[WorkflowExecutions.namespace] to run[WorkflowExecutions.taskQueue]
+            hints.workflowQueues += run.namespace to run.taskQueue
         }
     }
 
@@ -882,9 +880,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    private fun inboxOf(runId: String): List<InboxItem> =
-        Inbox.selectAll().where { Inbox.runId eq runId }.orderBy(Inbox.seq)
-            .map { InboxItem(it[Inbox.seq], HistoryCodec.decodeAttributes(it[Inbox.body])) }
+    private fun inboxOf(runId: String): List<InboxItem> = HotSql.inboxOf(TransactionManager.current().jdbc, runId)
 
     private fun dropRunWork(runId: String, hints: Hints) {
         sessions.releaseRun(runId, hints)
@@ -901,16 +897,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val bytes: Long = bodies.sumOf { utf8Length(it) }
     }
 
-    private fun appendEvents(runId: String, encoded: EncodedEvents) {
-        HistoryEvents.batchInsert(encoded.events.indices, shouldReturnGeneratedValues = false) { i ->
-            val e = encoded.events[i]
-            this[HistoryEvents.runId] = runId
-            this[HistoryEvents.eventId] = e.eventId
-            this[HistoryEvents.eventType] = e.attributes::class.simpleName ?: "Unknown"
-            this[HistoryEvents.eventTime] = e.timestampMillis
-            this[HistoryEvents.body] = encoded.bodies[i]
-        }
-    }
+    private fun appendEvents(runId: String, encoded: EncodedEvents) =
+        HotSql.appendEvents(TransactionManager.current().jdbc, runId, encoded.events, encoded.bodies)
+
+    /** The transaction's own JDBC connection, for [HotSql]'s statements. */
+    private val JdbcTransaction.jdbc: java.sql.Connection get() = connection.connection as java.sql.Connection
 
     // ---------------------------------------------------------------- workflow tasks
 
@@ -1036,24 +1027,10 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Fencing: moves the run past [events] only if it is still open at the event id the task read ([expected]). */
-    private fun advanceRun(id: String, expected: Long, encoded: EncodedEvents, close: Triple<RunStatus, String?, FailureInfo?>?, now: Long) {
-        val events = encoded.events
-        val fenced = WorkflowExecutions.update({
-            (WorkflowExecutions.runId eq id) and (WorkflowExecutions.nextEventId eq expected) and
-                (WorkflowExecutions.status eq RunStatus.RUNNING.name)
-        }) {
-            it[nextEventId] = events.last().eventId + 1
-            it.update(historyBytes, historyBytes + encoded.bytes)
-            it[taskFailure] = null
-            it[taskFailureCount] = 0
-            if (close != null) {
-                it[status] = close.first.name
-                it[result] = close.second
-                it[failure] = close.third?.let(HistoryCodec::encodeFailure)
-                it[closeTime] = now
-            }
-        }
-        if (fenced != 1) throw StaleTaskException("workflow task of run $id is stale: the run moved past event $expected or closed")
+    private fun JdbcTransaction.advanceRun(id: String, expected: Long, encoded: EncodedEvents, close: Triple<RunStatus, String?, FailureInfo?>?, now: Long) {
+        val closing = close?.let { Triple(it.first, it.second, it.third?.let(HistoryCodec::encodeFailure)) }
+        val fenced = HotSql.advanceRun(jdbc, id, expected, encoded.events.last().eventId + 1, encoded.bytes, closing, now)
+        if (!fenced) throw StaleTaskException("workflow task of run $id is stale: the run moved past event $expected or closed")
     }
 
     /**
@@ -1106,7 +1083,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 else -> {}
             }
         }
-        val waiting = newInputs || Inbox.select(Inbox.seq).where { Inbox.runId eq id }.limit(1).any()
+        val waiting = newInputs || HotSql.hasInbox(TransactionManager.current().jdbc, id)
         if (waiting) insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, token, hints)
     }
 
@@ -1117,20 +1094,17 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         now: Long,
         rejectedUpdates: Map<String, FailureInfo>,
     ): Boolean = write { hints ->
-        val runRow = finishActivityLocked(lease)
-        val run = toRunRecord(runRow)
-        val alone = events.firstOrNull()?.eventId == run.nextEventId &&
-            !WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq run.runId }.any() &&
-            !Inbox.select(Inbox.seq).where { Inbox.runId eq run.runId }.limit(1).any()
+        val run = finishActivityLocked(lease)
+        val alone = events.firstOrNull()?.eventId == run.nextEventId && !HotSql.hasPendingWork(jdbc, run.runId)
         if (!alone) {
             // Another task or input got there first: the outcome waits for a normal task.
-            addInput(runRow, outcome, now, hints)
+            addInput(run, outcome, now, hints)
             return@write false
         }
         val encoded = EncodedEvents(events)
         historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
-            addInput(runRow, outcome, now, hints)
-            terminateForHistoryLimit(runRow, over, now, hints)
+            addInput(run, outcome, now, hints)
+            terminateForHistoryLimit(lockOpenRun(run.runId)!!, over, now, hints)
             return@write true
         }
         val close = closeOf(events)
@@ -1162,30 +1136,16 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val o = a.options
         val slot = eagerDispatch.reserveActivityTask(run.namespace, a.taskQueue)
         val (leaseMillis, attemptMillis) = activityLeaseMillis(o)
-        val taskId = releasingOnFailure(slot) { ActivityTasks.insert {
-            it[runId] = run.runId
-            it[seq] = a.seq
-            it[namespace] = run.namespace
-            it[taskQueue] = a.taskQueue
-            it[workflowId] = run.workflowId
-            it[workflowType] = run.workflowType
-            it[activityType] = a.activityType
-            it[input] = a.input
-            it[activityOptions] = HistoryCodec.encodeOptions(o)
-            it[headers] = if (a.headers.isEmpty()) null else headerJson.encodeToString(headerSerializer, a.headers)
-            it[attempt] = 1
-            it[visibleAt] = now
-            it[scheduledAt] = now
-            it[scheduleToStartDeadline] = o.scheduleToStartMillis?.let { ms -> now + ms }
-            it[scheduleToCloseDeadline] = o.scheduleToCloseMillis?.let { ms -> now + ms }
-            it[cancelRequested] = false
-            it[sessionId] = a.sessionId
-            if (slot != null) {
-                it[leaseOwner] = slot.owner
-                it[leaseUntil] = DbNowMillis + leaseMillis
-                it[attemptDeadline] = DbNowMillis + attemptMillis
-            }
-        } get ActivityTasks.taskId }
+        val taskId = releasingOnFailure(slot) {
+            HotSql.insertActivity(TransactionManager.current().jdbc, HotSql.NewActivity(
+                runId = run.runId, seq = a.seq, namespace = run.namespace, taskQueue = a.taskQueue, workflowId = run.workflowId,
+                workflowType = run.workflowType, activityType = a.activityType, input = a.input, options = HistoryCodec.encodeOptions(o),
+                headers = if (a.headers.isEmpty()) null else headerJson.encodeToString(headerSerializer, a.headers), now = now,
+                scheduleToStartDeadline = o.scheduleToStartMillis?.let { ms -> now + ms },
+                scheduleToCloseDeadline = o.scheduleToCloseMillis?.let { ms -> now + ms }, sessionId = a.sessionId,
+                leaseOwner = slot?.owner, leaseMillis = leaseMillis, attemptMillis = attemptMillis,
+            ))
+        }
         if (slot == null) {
             hints.activityQueues += run.namespace to a.taskQueue
             return
@@ -1283,16 +1243,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             (ActivityTasks.attempt eq lease.attempt) and (ActivityTasks.leaseUntil greaterEq DbNowMillis)
 
     /** Ends the activity with [outcome] delivered to its run, if [lease] still holds it. */
-    private fun finishActivity(lease: ActivityTaskLease, outcome: EventAttributes, now: Long, hints: Hints) {
+    private fun JdbcTransaction.finishActivity(lease: ActivityTaskLease, outcome: EventAttributes, now: Long, hints: Hints) {
         addInput(finishActivityLocked(lease), outcome, now, hints)
     }
 
     /** Locks the activity's open run and retires the activity task, if [lease] still holds it; returns the run. */
-    private fun finishActivityLocked(lease: ActivityTaskLease): ResultRow {
-        val run = lockOpenRun(lease.runId)
+    private fun JdbcTransaction.finishActivityLocked(lease: ActivityTaskLease): RunRecord {
+        val run = HotSql.lockRun(jdbc, lease.runId)?.takeIf { it.status == RunStatus.RUNNING }
             ?: throw StaleTaskException("activity '${lease.activityType}' of run ${lease.runId}: the run is closed; the result was dropped")
-        val deleted = ActivityTasks.deleteWhere { isHeld(lease) }
-        if (deleted != 1) {
+        if (!HotSql.deleteHeldActivity(jdbc, lease)) {
             throw StaleTaskException(
                 "activity '${lease.activityType}' (seq ${lease.seq}) of run ${lease.runId}, attempt ${lease.attempt}: " +
                     "this worker no longer holds it (lease expired, timed out, or already completed); the late result was rejected",

@@ -1,0 +1,162 @@
+package io.kadence.internal.store
+
+import io.kadence.history.HistoryCodec
+import io.kadence.history.HistoryEvent
+import io.kadence.internal.spi.ActivityTaskLease
+import io.kadence.internal.spi.InboxItem
+import io.kadence.internal.spi.RunRecord
+import io.kadence.internal.spi.RunStatus
+import java.sql.Connection
+import java.sql.PreparedStatement
+import java.sql.ResultSet
+import java.sql.Types
+
+/**
+ * The statements every workflow step runs, as plain JDBC with fixed SQL text.
+ *
+ * Under load these few statements are most of what the engine does, and building them with
+ * Exposed's DSL cost more CPU than running them (quoting identifiers, assembling SQL text, boxing
+ * arguments, wrapping results). Fixed text also lets the driver reuse its parsed or server-prepared
+ * form on every connection (H2's per-session statement cache, PostgreSQL's prepared statements).
+ * The rest of the store keeps Exposed, where clarity matters more than microseconds. Column and
+ * table names are those of the migrations; the Exposed table objects name the same columns.
+ */
+internal object HotSql {
+    private const val NOW = "CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000 AS BIGINT)"
+    private const val RUN_COLUMNS = "run_id, namespace, workflow_id, workflow_type, task_queue, status, result_payload, failure, " +
+        "next_event_id, start_time, close_time, task_failure, task_failure_count, history_bytes, task_timeout_millis"
+
+    private const val LOCK_RUN = "SELECT $RUN_COLUMNS FROM workflow_executions WHERE run_id = ? FOR UPDATE"
+    private const val READ_RUN = "SELECT $RUN_COLUMNS FROM workflow_executions WHERE run_id = ?"
+    private const val DELETE_HELD_ACTIVITY =
+        "DELETE FROM activity_tasks WHERE task_id = ? AND lease_owner = ? AND attempt = ? AND lease_until >= $NOW"
+    private const val PENDING_WORK =
+        "SELECT 1 FROM workflow_tasks WHERE run_id = ? UNION ALL SELECT 1 FROM inbox WHERE run_id = ?"
+    private const val ANY_INBOX = "SELECT 1 FROM inbox WHERE run_id = ?"
+    private const val INBOX_OF = "SELECT seq, body FROM inbox WHERE run_id = ? ORDER BY seq"
+    private const val ADVANCE_RUN = "UPDATE workflow_executions SET next_event_id = ?, history_bytes = history_bytes + ?, " +
+        "task_failure = NULL, task_failure_count = 0, status = ?, result_payload = ?, failure = ?, close_time = ? " +
+        "WHERE run_id = ? AND next_event_id = ? AND status = 'RUNNING'"
+    private const val INSERT_EVENT = "INSERT INTO history_events (run_id, event_id, event_type, event_time, body) VALUES (?, ?, ?, ?, ?)"
+    private const val INSERT_ACTIVITY = "INSERT INTO activity_tasks (run_id, seq, namespace, task_queue, workflow_id, workflow_type, " +
+        "activity_type, input_payload, activity_options, header_map, attempt, visible_at, scheduled_at, schedule_to_start_deadline, " +
+        "schedule_to_close_deadline, cancel_requested, session_id, lease_owner, lease_until, attempt_deadline) " +
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, FALSE, ?, ?, $NOW + ?, $NOW + ?)"
+
+    /** Locks the run's row and returns it, or null when there is no such run. */
+    fun lockRun(c: Connection, runId: String): RunRecord? = c.prepareStatement(LOCK_RUN).use { s -> s.setString(1, runId); s.oneRun() }
+
+    fun readRun(c: Connection, runId: String): RunRecord? = c.prepareStatement(READ_RUN).use { s -> s.setString(1, runId); s.oneRun() }
+
+    private fun PreparedStatement.oneRun(): RunRecord? = executeQuery().use { rs -> if (rs.next()) rs.toRunRecord() else null }
+
+    private fun ResultSet.toRunRecord() = RunRecord(
+        runId = getString(1), namespace = getString(2), workflowId = getString(3), workflowType = getString(4),
+        taskQueue = getString(5), status = RunStatus.valueOf(getString(6)), result = getString(7),
+        failure = getString(8)?.let(HistoryCodec::decodeFailure), nextEventId = getLong(9), startTime = getLong(10),
+        closeTime = nullableLong(11), taskFailure = getString(12), taskFailureCount = getInt(13), historyBytes = getLong(14),
+        taskTimeoutMillis = nullableLong(15),
+    )
+
+    private fun ResultSet.nullableLong(i: Int): Long? = getLong(i).takeUnless { wasNull() }
+
+    /** Retires the activity task if [lease] still holds it (same owner and attempt, lease not expired by the database clock). */
+    fun deleteHeldActivity(c: Connection, lease: ActivityTaskLease): Boolean = c.prepareStatement(DELETE_HELD_ACTIVITY).use { s ->
+        s.setLong(1, lease.taskId)
+        s.setString(2, lease.owner)
+        s.setInt(3, lease.attempt)
+        s.executeUpdate() == 1
+    }
+
+    /** True when the run has a workflow task or an input waiting. */
+    fun hasPendingWork(c: Connection, runId: String): Boolean = c.prepareStatement(PENDING_WORK).use { s ->
+        s.setString(1, runId)
+        s.setString(2, runId)
+        s.maxRows = 1
+        s.executeQuery().use { it.next() }
+    }
+
+    fun hasInbox(c: Connection, runId: String): Boolean = c.prepareStatement(ANY_INBOX).use { s ->
+        s.setString(1, runId)
+        s.maxRows = 1
+        s.executeQuery().use { it.next() }
+    }
+
+    fun inboxOf(c: Connection, runId: String): List<InboxItem> = c.prepareStatement(INBOX_OF).use { s ->
+        s.setString(1, runId)
+        s.executeQuery().use { rs ->
+            val items = ArrayList<InboxItem>()
+            while (rs.next()) items += InboxItem(rs.getLong(1), HistoryCodec.decodeAttributes(rs.getString(2)))
+            items
+        }
+    }
+
+    /**
+     * Fencing: moves the open run [runId] from [expected] to [next], adding [bytes] to its history size
+     * and closing it as [close] says (status, result, encoded failure) when given. False: the run had moved on or closed.
+     */
+    fun advanceRun(c: Connection, runId: String, expected: Long, next: Long, bytes: Long, close: Triple<RunStatus, String?, String?>?, now: Long): Boolean =
+        c.prepareStatement(ADVANCE_RUN).use { s ->
+            s.setLong(1, next)
+            s.setLong(2, bytes)
+            s.setString(3, (close?.first ?: RunStatus.RUNNING).name)
+            s.setString(4, close?.second)
+            s.setString(5, close?.third)
+            if (close != null) s.setLong(6, now) else s.setNull(6, Types.BIGINT)
+            s.setString(7, runId)
+            s.setLong(8, expected)
+            s.executeUpdate() == 1
+        }
+
+    fun appendEvents(c: Connection, runId: String, events: List<HistoryEvent>, bodies: List<String>) {
+        c.prepareStatement(INSERT_EVENT).use { s ->
+            for (i in events.indices) {
+                val e = events[i]
+                s.setString(1, runId)
+                s.setLong(2, e.eventId)
+                s.setString(3, e.attributes::class.simpleName ?: "Unknown")
+                s.setLong(4, e.timestampMillis)
+                s.setString(5, bodies[i])
+                if (events.size == 1) s.executeUpdate() else s.addBatch()
+            }
+            if (events.size > 1) s.executeBatch()
+        }
+    }
+
+    /** What an activity task row holds when it is created (attempt 1, not canceled). */
+    class NewActivity(
+        val runId: String, val seq: Long, val namespace: String, val taskQueue: String, val workflowId: String,
+        val workflowType: String, val activityType: String, val input: String?, val options: String, val headers: String?,
+        val now: Long, val scheduleToStartDeadline: Long?, val scheduleToCloseDeadline: Long?, val sessionId: String?,
+        /** Leased at once to this owner (an eager hand-off to a local worker), for these lease and attempt lengths. */
+        val leaseOwner: String?, val leaseMillis: Long, val attemptMillis: Long,
+    )
+
+    /** Inserts the task and returns its id. */
+    fun insertActivity(c: Connection, a: NewActivity): Long = c.prepareStatement(INSERT_ACTIVITY, arrayOf("task_id")).use { s ->
+        s.setString(1, a.runId)
+        s.setLong(2, a.seq)
+        s.setString(3, a.namespace)
+        s.setString(4, a.taskQueue)
+        s.setString(5, a.workflowId)
+        s.setString(6, a.workflowType)
+        s.setString(7, a.activityType)
+        s.setString(8, a.input)
+        s.setString(9, a.options)
+        s.setString(10, a.headers)
+        s.setLong(11, a.now)
+        s.setLong(12, a.now)
+        s.setNullableLong(13, a.scheduleToStartDeadline)
+        s.setNullableLong(14, a.scheduleToCloseDeadline)
+        s.setString(15, a.sessionId)
+        s.setString(16, a.leaseOwner)
+        // An unleased task has no lease or attempt deadline: NOW + NULL is NULL.
+        s.setNullableLong(17, a.leaseMillis.takeIf { a.leaseOwner != null })
+        s.setNullableLong(18, a.attemptMillis.takeIf { a.leaseOwner != null })
+        s.executeUpdate()
+        s.generatedKeys.use { keys -> check(keys.next()) { "no task id returned for the new activity task" }; keys.getLong(1) }
+    }
+
+    private fun PreparedStatement.setNullableLong(i: Int, v: Long?) = if (v == null) setNull(i, Types.BIGINT) else setLong(i, v)
+
+}
