@@ -32,6 +32,7 @@ public class KadenceClient internal constructor(private val engine: Engine) {
         o.validate()
         inheritContext(o)
         val request = startRequest(definition, input, o.id ?: UUID.randomUUID().toString(), o)
+        engine.awaitAdmission()
         val result = withContext(Dispatchers.IO) {
             engine.atClientTime { now -> engine.store.startWorkflow(request.copy(now = now)) }
         }
@@ -84,6 +85,7 @@ public class KadenceClient internal constructor(private val engine: Engine) {
         Validation.checkId("signal name", signalName)
         val signal = Payloads.encode(engine.converter, signalArg, signalArgType, "signal '$signalName' to workflow '$workflowId'")
         val request = startRequest(definition, input, workflowId, o)
+        engine.awaitAdmission()
         val result = withContext(Dispatchers.IO) {
             engine.atClientTime { now -> engine.store.signalWithStart(request.copy(now = now), signalName, signal) }
         }

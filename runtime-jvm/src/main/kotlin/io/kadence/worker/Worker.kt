@@ -142,6 +142,7 @@ public class Worker internal constructor(
                 owner = workerId, leaseMillis = options.workflowTaskTimeout.inWholeMilliseconds, acceptsEager = options.eagerDispatch,
                 poll = { max -> engine.store.pollWorkflowTasks(engine.namespace, taskQueue, workerId, max, options.workflowTaskTimeout.inWholeMilliseconds, engine.clock.now()) },
                 handle = { lease -> runner.handle(lease) },
+                onCaughtUp = engine::caughtUp,
             )
             workflowPoller = poller
             workflowRunner = runner

@@ -77,7 +77,12 @@ class TaskPollerFairnessTest {
             queuedMayFinish.countDown()
             while (handled.size < 2 && System.nanoTime() < deadline) Thread.sleep(1)
             assertEquals(listOf("eager", "queued"), handled)
+            // Its poll filled the only slot, so more tasks might wait: it stays hungry until a poll finds the queue drained.
+            while (poller.isHungry && System.nanoTime() < deadline) Thread.sleep(1)
             assertFalse(poller.isHungry)
+            assertFalse(poller.isBehind)
+            assertTrue(poller.tryReserve(), "with the queue drained, eager hand-offs get slots again")
+            poller.release()
         } finally {
             eagerMayFinish.countDown()
             queuedMayFinish.countDown()

@@ -130,6 +130,48 @@ internal class Engine(
 
     fun wakeAllPollers() = pollers.forEach { it.wake() }
 
+    /** Set by the timer service while due timers are left over after a full batch. */
+    @Volatile var timersBehind: Boolean = false
+        set(value) {
+            val was = field
+            field = value
+            if (was && !value) caughtUp()
+        }
+
+    /**
+     * Work that is already due waits for this instance: timers left over after a full batch, or
+     * workflow tasks waiting in the store for a poller of this instance (it was told of them and has no
+     * free slot, or its last poll filled every slot it had).
+     */
+    fun isBehind(): Boolean = timersBehind || pollers.any { it.kind == TaskPoller.Kind.WORKFLOW && it.isBehind }
+
+    /** Completed (and replaced) each time a source of [isBehind] catches up: wakes the starts that wait. */
+    private val caughtUpSignal = java.util.concurrent.atomic.AtomicReference(CompletableDeferred<Unit>())
+
+    /** A poller or the timer service has caught up with its due work. */
+    fun caughtUp() {
+        caughtUpSignal.getAndSet(CompletableDeferred()).complete(Unit)
+    }
+
+    /**
+     * Admission control for new work from clients (starts): while due work waits ([isBehind]), a
+     * start waits for it to be caught up with, up to [ADMISSION_MAX_WAIT_MILLIS]. Under overload this
+     * keeps timers and ready tasks on time instead of letting new starts take the machine (the starts
+     * slow to what the workers finish); without load it costs a few volatile reads. Not applied under
+     * the virtual clock, whose tests rely on exact interleavings.
+     */
+    suspend fun awaitAdmission() {
+        if (clock.isVirtual || !isBehind()) return
+        kotlinx.coroutines.withTimeoutOrNull(ADMISSION_MAX_WAIT_MILLIS) {
+            while (true) {
+                // Taken before the check: a catch-up after the check completes this very signal.
+                val signal = caughtUpSignal.get()
+                if (!isBehind()) break
+                signal.await()
+            }
+        }
+    }
+
     /** A deferred completed when [runId] closes (hint only: callers re-check the store). */
     fun closeSignal(runId: String): CompletableDeferred<Unit> = closeWaiters.computeIfAbsent(runId) { CompletableDeferred() }
     fun forgetCloseSignal(runId: String, d: CompletableDeferred<Unit>) { closeWaiters.remove(runId, d) }
@@ -180,3 +222,4 @@ internal class Engine(
 
 private const val PURGE_INTERVAL_MILLIS = 60_000L
 private const val PURGE_BATCH = 100
+private const val ADMISSION_MAX_WAIT_MILLIS = 1_000L

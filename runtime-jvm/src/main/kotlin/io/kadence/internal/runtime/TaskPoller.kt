@@ -31,6 +31,8 @@ internal class TaskPoller<T>(
     private val acceptsEager: Boolean,
     private val poll: (max: Int) -> List<T>,
     private val handle: suspend (T) -> Unit,
+    /** Called when a poll finds the queue drained (fewer tasks than free slots) after the poller was behind ([isBehind]). */
+    private val onCaughtUp: () -> Unit = {},
 ) {
     enum class Kind { WORKFLOW, ACTIVITY }
 
@@ -54,9 +56,14 @@ internal class TaskPoller<T>(
 
     /** Whether eager hand-offs are held back for the poller now (for tests). */
     val isHungry: Boolean get() = hungry
+
+    /** Tasks are (or may be) waiting in the store for this poller: it was told of tasks while it had no free slot, or its last poll filled every slot it had. */
+    val isBehind: Boolean get() = backlog
     /** Hints received, and how many of them the last poll covered. */
     private val wakes = java.util.concurrent.atomic.AtomicLong()
     @Volatile private var wakesPolled = 0L
+    /** More tasks may wait in the store: the last poll filled all the slots it had, or a hint came while no slot was free. */
+    @Volatile private var backlog = false
 
     fun wake() {
         wakes.incrementAndGet()
@@ -71,6 +78,10 @@ internal class TaskPoller<T>(
     fun stopPolling() {
         scope = null
         job?.cancel()
+        val wasBehind = backlog
+        backlog = false
+        hungry = false
+        if (wasBehind) onCaughtUp()
     }
 
     /**
@@ -131,11 +142,15 @@ internal class TaskPoller<T>(
         while (currentCoroutineContext().isActive) {
             val slots = reserveForPoll(32)
             if (slots == 0) {
-                if (wakes.get() != wakesPolled) hungry = true
+                if (wakes.get() != wakesPolled || backlog) {
+                    hungry = true
+                    backlog = true
+                }
                 wakeSignal.await(maxPollIntervalMillis)
                 continue
             }
             polling = true
+            val behindBefore = backlog
             hungry = false
             wakesPolled = wakes.get()
             val tasks = try {
@@ -143,6 +158,8 @@ internal class TaskPoller<T>(
             } catch (e: Exception) {
                 inFlight.addAndGet(-slots)
                 polling = false
+                backlog = false
+                if (behindBefore) onCaughtUp()
                 if (e is kotlinx.coroutines.CancellationException) throw e
                 log.warn("polling {} tasks of queue '{}' failed: {}; retrying", kind, taskQueue, e.message)
                 delay(backoff.coerceAtLeast(50))
@@ -151,6 +168,9 @@ internal class TaskPoller<T>(
             }
             // Slots the poll did not fill go back; each claimed task keeps one until its handler ends.
             inFlight.addAndGet(tasks.size - slots)
+            // A poll that filled every slot may have left tasks behind, though no new hint says so.
+            backlog = tasks.size == slots
+            if (behindBefore && !backlog) onCaughtUp()
             polling = false
             if (tasks.isEmpty()) {
                 if (!wakeSignal.await(backoff)) backoff = (backoff * 2).coerceAtMost(maxPollIntervalMillis)

@@ -54,7 +54,8 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         while (kotlinx.coroutines.currentCoroutineContext().isActive) {
             try {
                 val now = clock.now()
-                var worked = store.fireDueTimers(now, 500)
+                var worked = store.fireDueTimers(now, TIMER_BATCH)
+                engine.timersBehind = worked >= TIMER_BATCH
                 worked += store.expireActivities(now, 200)
                 worked += engine.sessionHosts.sweep(now)
                 worked += store.schedules.process(now, 100)
@@ -80,3 +81,6 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         }
     }
 }
+
+/** Due timers fired per transaction. */
+private const val TIMER_BATCH = 500
