@@ -18,6 +18,8 @@ const val USAGE = """Kadence benchmark (issue 7): every workload on every system
   --scale x            multiply every count (default 1 = the issue's sizes; 0.01 for a smoke run)
   --java path          java binary for the child JVMs (default: the one running this)
   --jvm-args "..."     options for the child JVMs (default: "-Xmx2g")
+  --warmup-seconds s   warm-up before each latency and throughput measure lasts at least this long,
+                       on top of its minimum count, so every system's JIT has settled (default 5)
   --timeout s          seconds allowed per system+workload before its JVM is killed (default 1800)
   --pg-url url         PostgreSQL for kadence-pg and dbos (default jdbc:postgresql://127.0.0.1:5432/test)
   --pg-user u          (default postgres)   --pg-password p   (default none)
@@ -45,13 +47,14 @@ class Options(args: List<String>) {
                 i += 2
             }
         }
-        val known = setOf("systems", "workloads", "scale", "java", "jvm-args", "timeout", "pg-url", "pg-user", "pg-password", "logs")
+        val known = setOf("systems", "workloads", "scale", "warmup-seconds", "java", "jvm-args", "timeout", "pg-url", "pg-user", "pg-password", "logs")
         map.keys.firstOrNull { it !in known }?.let { throw IllegalArgumentException("unknown option --$it\n$USAGE") }
     }
 
     val systems: List<String> = map["systems"]?.split(',')?.map { it.trim() }?.filter { it.isNotEmpty() } ?: SYSTEMS
     val workloads: List<Workload> = map["workloads"]?.split(',')?.map { Workload.byId(it.trim()) } ?: Workload.entries
     val scale: Double = map["scale"]?.toDouble() ?: 1.0
+    val warmupSeconds: Double = map["warmup-seconds"]?.toDouble() ?: 5.0
     val java: String = map["java"] ?: Path.of(System.getProperty("java.home"), "bin", "java").toString()
     val jvmArgs: List<String> = (map["jvm-args"] ?: "-Xmx2g").split(' ').filter { it.isNotBlank() }
     val timeoutSeconds: Long = map["timeout"]?.toLong() ?: 1800
@@ -65,12 +68,14 @@ class Options(args: List<String>) {
     init {
         systems.forEach { require(it in SYSTEMS) { "unknown system '$it'; known: ${SYSTEMS.joinToString()}" } }
         require(scale > 0) { "--scale must be positive" }
+        require(warmupSeconds >= 0) { "--warmup-seconds must not be negative" }
     }
 
     /** These options, as arguments for a child JVM that runs one system and one workload. */
     fun childArgs(system: String, workload: Workload): List<String> = buildList {
         add("--child"); add("--systems"); add(system); add("--workloads"); add(workload.id)
         add("--scale"); add(scale.toString())
+        add("--warmup-seconds"); add(warmupSeconds.toString())
         add("--pg-url"); add(pgUrl); add("--pg-user"); add(pgUser)
         pgPassword?.let { add("--pg-password"); add(it) }
         if (keep) add("--keep")
@@ -99,7 +104,7 @@ fun main(args: Array<String>) {
 
 /** Runs [workload] on [system] in this JVM; prints RESULT lines; returns the exit code. */
 fun runChild(opts: Options, system: String, workload: Workload): Int {
-    val sizes = Sizes(opts.scale)
+    val sizes = Sizes(opts.scale, opts.warmupSeconds)
     try {
         openSystem(system, opts).use { sys -> WorkloadRunner(sys, sizes).run(workload) }
         return 0

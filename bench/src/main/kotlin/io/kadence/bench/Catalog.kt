@@ -28,7 +28,7 @@ val SYSTEMS = listOf("kadence-h2", "kadence-pg", "temporal", "dbos")
  * Sizes at `--scale 1` (what issue 7 asks for); smaller scales shrink every count, for smoke runs.
  * Latency always measures at least [latencySamples] after warm-up at scale 1 (issue: >= 400).
  */
-class Sizes(val scale: Double) {
+class Sizes(val scale: Double, val warmupSeconds: Double = 5.0) {
     private fun n(full: Int, min: Int = 1) = Math.max(min, Math.round(full * scale).toInt())
 
     val latencyWarmup = n(200, 5)

@@ -61,8 +61,13 @@ class WorkloadRunner(private val sys: BenchSystem, private val sizes: Sizes) {
 
     /** Latency one at a time, then throughput with 32 callers in a closed loop. */
     private fun stepsWorkload(w: Workload, steps: Int, throughputCount: Int) {
-        progress("$name ${w.id}: latency warm-up ${sizes.latencyWarmup}, samples ${sizes.latencySamples}")
-        repeat(sizes.latencyWarmup) { check(steps, sys.runSteps(steps)) }
+        progress("$name ${w.id}: latency warm-up ${sizes.latencyWarmup} runs and ${sizes.warmupSeconds} s, samples ${sizes.latencySamples}")
+        val warmUntil = System.nanoTime() + (sizes.warmupSeconds * 1e9).toLong()
+        var warmed = 0
+        while (warmed < sizes.latencyWarmup || System.nanoTime() < warmUntil) {
+            check(steps, sys.runSteps(steps))
+            warmed++
+        }
         val lat = DoubleArray(sizes.latencySamples)
         for (i in lat.indices) {
             val t0 = System.nanoTime()
@@ -75,8 +80,8 @@ class WorkloadRunner(private val sys: BenchSystem, private val sizes: Sizes) {
         result(name, w, "p99", fmt(percentile(lat, 99.0)))
 
         val warm = Math.max(sizes.callers, throughputCount / 4)
-        progress("$name ${w.id}: throughput, ${sizes.callers} callers, warm-up $warm, measured $throughputCount")
-        closedLoop(warm) { check(steps, sys.runSteps(steps)) }
+        progress("$name ${w.id}: throughput, ${sizes.callers} callers, warm-up $warm and ${sizes.warmupSeconds} s, measured $throughputCount")
+        closedLoop(warm, sizes.warmupSeconds) { check(steps, sys.runSteps(steps)) }
         val seconds = closedLoop(throughputCount) { check(steps, sys.runSteps(steps)) }
         val wfs = throughputCount / seconds
         result(name, w, "wf/s", fmt(wfs))
@@ -88,13 +93,17 @@ class WorkloadRunner(private val sys: BenchSystem, private val sizes: Sizes) {
         val n = sizes.sessions
         val warm = Math.max(sizes.callers, n / 4)
         progress("$name ${w.id}: $n session workflows of 3 activities over 3 hosts of 8, ${sizes.callers} callers, warm-up $warm")
-        closedLoop(warm) { check(3, sys.runSession(3)) }
+        closedLoop(warm, sizes.warmupSeconds) { check(3, sys.runSession(3)) }
         val seconds = closedLoop(n) { check(3, sys.runSession(3)) }
         result(name, w, "wf/s", fmt(n / seconds))
     }
 
-    /** [total] calls of [op] from [Sizes.callers] threads, each starting its next call when the last returns; seconds taken. */
-    private fun closedLoop(total: Int, op: () -> Unit): Double {
+    /**
+     * [total] calls of [op] (and more until [minSeconds] have passed, for warm-ups) from [Sizes.callers]
+     * threads, each starting its next call when the last returns; seconds taken.
+     */
+    private fun closedLoop(total: Int, minSeconds: Double = 0.0, op: () -> Unit): Double {
+        val until = System.nanoTime() + (minSeconds * 1e9).toLong()
         val next = AtomicInteger()
         val failure = AtomicReference<Throwable>()
         val start = CountDownLatch(1)
@@ -102,7 +111,7 @@ class WorkloadRunner(private val sys: BenchSystem, private val sizes: Sizes) {
             Thread({
                 start.await()
                 try {
-                    while (failure.get() == null && next.getAndIncrement() < total) op()
+                    while (failure.get() == null && (next.getAndIncrement() < total || System.nanoTime() < until)) op()
                 } catch (t: Throwable) {
                     failure.compareAndSet(null, t)
                 }
