@@ -43,6 +43,13 @@ internal object HotSql {
         "schedule_to_close_deadline, cancel_requested, session_id, lease_owner, lease_until, attempt_deadline) " +
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, FALSE, ?, ?, $NOW + ?, $NOW + ?)"
 
+    private val DROP_RUN_WORK = listOf("workflow_tasks", "activity_tasks", "timers", "inbox", "signal_requests")
+        .map { table -> "DELETE FROM $table WHERE run_id = ?" }
+    private const val ANY_SESSION = "SELECT 1 FROM sessions WHERE run_id = ?"
+    private const val PARENT_LINK = "SELECT parent_run_id, parent_seq, parent_close_policy FROM workflow_executions WHERE run_id = ?"
+    private const val OPEN_CHILDREN = "SELECT run_id, parent_close_policy FROM workflow_executions WHERE parent_run_id = ? AND status = 'RUNNING'"
+    private const val LEASE_WORKFLOW_TASK = "UPDATE workflow_tasks SET lease_owner = ?, lease_token = ?, lease_until = $NOW + ? WHERE run_id = ?"
+
     /** Locks the run's row and returns it, or null when there is no such run. */
     fun lockRun(c: Connection, runId: String): RunRecord? = c.prepareStatement(LOCK_RUN).use { s -> s.setString(1, runId); s.oneRun() }
 
@@ -159,4 +166,47 @@ internal object HotSql {
 
     private fun PreparedStatement.setNullableLong(i: Int, v: Long?) = if (v == null) setNull(i, Types.BIGINT) else setLong(i, v)
 
+
+    /** Deletes what a closed run leaves behind: its workflow task, activity tasks, timers, inbox and signal request ids. */
+    fun dropRunWork(c: Connection, runId: String) {
+        for (sql in DROP_RUN_WORK) c.prepareStatement(sql).use { s -> s.setString(1, runId); s.executeUpdate() }
+    }
+
+    fun hasSessions(c: Connection, runId: String): Boolean = c.prepareStatement(ANY_SESSION).use { s ->
+        s.setString(1, runId)
+        s.maxRows = 1
+        s.executeQuery().use { it.next() }
+    }
+
+    /** The parent a child run reports to: its run id (null for a top-level run), the child's seq there, and the parent-close policy. */
+    class ParentLink(val parentRunId: String?, val parentSeq: Long?, val policy: String?)
+
+    fun parentLink(c: Connection, runId: String): ParentLink = c.prepareStatement(PARENT_LINK).use { s ->
+        s.setString(1, runId)
+        s.executeQuery().use { rs ->
+            check(rs.next()) { "run $runId has no row" }
+            ParentLink(rs.getString(1), rs.nullableLong(2), rs.getString(3))
+        }
+    }
+
+    /** The open children of [runId], with their parent-close policies. */
+    fun openChildren(c: Connection, runId: String): List<Pair<String, String?>> = c.prepareStatement(OPEN_CHILDREN).use { s ->
+        s.setString(1, runId)
+        s.executeQuery().use { rs ->
+            val children = ArrayList<Pair<String, String?>>()
+            while (rs.next()) children += rs.getString(1) to rs.getString(2)
+            children
+        }
+    }
+
+    /** Leases the run's workflow task to [owner] with [token] for [leaseMillis] by the database clock. */
+    fun leaseWorkflowTask(c: Connection, runId: String, owner: String, token: Long, leaseMillis: Long) {
+        c.prepareStatement(LEASE_WORKFLOW_TASK).use { s ->
+            s.setString(1, owner)
+            s.setLong(2, token)
+            s.setLong(3, leaseMillis)
+            s.setString(4, runId)
+            s.executeUpdate()
+        }
+    }
 }

@@ -546,27 +546,25 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      * its own open children get their parent-close policy.
      */
     private fun afterClose(runId: String, status: RunStatus, result: String?, failure: FailureInfo?, successor: String?, now: Long, hints: Hints) {
-        val link = WorkflowExecutions.select(WorkflowExecutions.parentRunId, WorkflowExecutions.parentSeq, WorkflowExecutions.parentClosePolicy)
-            .where { WorkflowExecutions.runId eq runId }.single()
-        val parent = link[WorkflowExecutions.parentRunId]
+        val c = TransactionManager.current().jdbc
+        val link = HotSql.parentLink(c, runId)
+        val parent = link.parentRunId
         if (parent != null) {
             if (successor != null) {
                 WorkflowExecutions.update({ WorkflowExecutions.runId eq successor }) {
                     it[parentRunId] = parent
-                    it[parentSeq] = link[WorkflowExecutions.parentSeq]
-                    it[parentClosePolicy] = link[WorkflowExecutions.parentClosePolicy]
+                    it[parentSeq] = link.parentSeq
+                    it[parentClosePolicy] = link.policy
                 }
             } else {
                 lockOpenRun(parent)?.let { parentRow ->
-                    val outcome = ChildWorkflowClosed(link[WorkflowExecutions.parentSeq]!!, runId, status.name,
+                    val outcome = ChildWorkflowClosed(link.parentSeq!!, runId, status.name,
                         result.takeIf { status == RunStatus.COMPLETED }, failure)
                     addInput(parentRow, outcome, now, hints)
                 }
             }
         }
-        val children = WorkflowExecutions.select(WorkflowExecutions.runId, WorkflowExecutions.parentClosePolicy)
-            .where { (WorkflowExecutions.parentRunId eq runId) and (WorkflowExecutions.status eq RunStatus.RUNNING.name) }
-            .map { it[WorkflowExecutions.runId] to it[WorkflowExecutions.parentClosePolicy] }
+        val children = HotSql.openChildren(c, runId)
         for ((child, policy) in children) {
             val row = lockOpenRun(child) ?: continue
             when (policy) {
@@ -608,7 +606,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             taskQueue = started.taskQueue, status = RunStatus.RUNNING, result = null, failure = null, nextEventId = 2,
             startTime = now, closeTime = null, taskFailure = null, taskFailureCount = 0, historyBytes = first.bytes,
         ) to first.events[0]
-        insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints)
+        insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints) { started.taskTimeoutMillis }
         insertRunDeadline(runId, started, now, hints)
     }
 
@@ -799,7 +797,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val id = run.runId
         val exists = WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq id }.any()
         if (!exists) {
-            insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, 0, hints)
+            insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, 0, hints) { run.taskTimeoutMillis }
         } else {
             // A run whose first task waits out a start delay (or a retry's back-off) starts now, as in Temporal.
             if (run.nextEventId == 2L) {
@@ -816,11 +814,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      * local worker with a free slot when there is one (leased to it with token [token] + 1, handed
      * over after commit); otherwise pollers are told.
      */
-    private fun insertWorkflowTask(runId: String, namespace: String, taskQueue: String, visibleAt: Long, now: Long, token: Long, hints: Hints) {
+    private fun insertWorkflowTask(
+        runId: String, namespace: String, taskQueue: String, visibleAt: Long, now: Long, token: Long, hints: Hints,
+        /** The run's workflow task timeout when the caller knows it (null: look it up if the task is leased at once). */
+        taskTimeout: () -> Long? = { runTaskTimeout(runId) },
+    ) {
         val slot = if (visibleAt <= now) eagerDispatch.reserveWorkflowTask(namespace, taskQueue) else null
         // A slot reserved here is given back if the insert fails (a killed connection): until it is in
         // the hints, nothing else would release it, and its poller would never be idle again.
-        releasingOnFailure(slot) { insertWorkflowTaskRow(runId, namespace, taskQueue, visibleAt, token, slot) }
+        releasingOnFailure(slot) { insertWorkflowTaskRow(runId, namespace, taskQueue, visibleAt, token, slot, taskTimeout) }
         if (slot == null) {
             hints.workflowQueues += namespace to taskQueue
             if (visibleAt > now) hints.timer(visibleAt)
@@ -836,7 +838,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         throw e
     }
 
-    private fun insertWorkflowTaskRow(runId: String, namespace: String, taskQueue: String, visibleAt: Long, token: Long, slot: EagerSlot<WorkflowTaskLease>?) {
+    private fun insertWorkflowTaskRow(
+        runId: String, namespace: String, taskQueue: String, visibleAt: Long, token: Long, slot: EagerSlot<WorkflowTaskLease>?, taskTimeout: () -> Long?,
+    ) {
         WorkflowTasks.insert {
             it[WorkflowTasks.runId] = runId
             it[WorkflowTasks.namespace] = namespace
@@ -847,7 +851,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             } else {
                 it[leaseToken] = token + 1
                 it[leaseOwner] = slot.owner
-                it[leaseUntil] = DbNowMillis + (runTaskTimeout(runId) ?: slot.leaseMillis)
+                it[leaseUntil] = DbNowMillis + (taskTimeout() ?: slot.leaseMillis)
             }
         }
     }
@@ -883,12 +887,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private fun inboxOf(runId: String): List<InboxItem> = HotSql.inboxOf(TransactionManager.current().jdbc, runId)
 
     private fun dropRunWork(runId: String, hints: Hints) {
-        sessions.releaseRun(runId, hints)
-        WorkflowTasks.deleteWhere { WorkflowTasks.runId eq runId }
-        ActivityTasks.deleteWhere { ActivityTasks.runId eq runId }
-        Timers.deleteWhere { Timers.runId eq runId }
-        Inbox.deleteWhere { Inbox.runId eq runId }
-        SignalRequests.deleteWhere { SignalRequests.runId eq runId }
+        val c = TransactionManager.current().jdbc
+        // Sessions of a run are only created by its own tasks, which need the run lock this transaction
+        // holds, so a plain check is enough before taking the session rows' locks.
+        if (HotSql.hasSessions(c, runId)) sessions.releaseRun(runId, hints)
+        HotSql.dropRunWork(c, runId)
     }
 
     /** Events with their stored bodies, encoded once for both the size check and the insert. */
@@ -917,16 +920,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .forUpdate(ForUpdateOption.PostgreSQL.ForUpdate(ForUpdateOption.PostgreSQL.MODE.SKIP_LOCKED))
             .map { it[WorkflowTasks.runId] to it[WorkflowTasks.leaseToken] + 1 }
         claimed.mapNotNull { (id, token) ->
-            val run = runRow(id)
+            val run = HotSql.readRun(jdbc, id)
             // The run's own workflow task timeout, when its start set one, is the lease; else the worker's.
-            val runLease = run?.get(WorkflowExecutions.taskTimeoutMillis) ?: leaseMillis
-            WorkflowTasks.update({ WorkflowTasks.runId eq id }) {
-                it[leaseOwner] = owner
-                it[leaseToken] = token
-                it.update(leaseUntil, DbNowMillis + runLease)
-            }
+            HotSql.leaseWorkflowTask(jdbc, id, owner, token, run?.taskTimeoutMillis ?: leaseMillis)
             if (run == null) return@mapNotNull null
-            WorkflowTaskLease(toRunRecord(run), token, owner, inboxOf(id))
+            WorkflowTaskLease(run, token, owner, inboxOf(id))
         }
     }
 
@@ -1084,7 +1082,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             }
         }
         val waiting = newInputs || HotSql.hasInbox(TransactionManager.current().jdbc, id)
-        if (waiting) insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, token, hints)
+        if (waiting) insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, token, hints) { run.taskTimeoutMillis }
     }
 
     override fun completeActivityWithTask(
