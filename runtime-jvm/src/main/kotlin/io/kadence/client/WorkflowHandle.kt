@@ -44,18 +44,22 @@ public class WorkflowHandle<O> internal constructor(
     public suspend fun result(): O {
         var target = runId
         while (true) {
-            val r = run(target)
-            successor(r)?.let { target = it; continue }
-            if (r.status != RunStatus.RUNNING) return decodeOutcome(r)
-            val signal = engine.closeSignal(r.runId)
+            // The close hint is registered before the run is read, so a close between the two is not missed.
+            // Without a run id yet, the first read finds it.
+            val known = target ?: run(null).also { r ->
+                successor(r)?.let { target = it; continue }
+                if (r.status != RunStatus.RUNNING) return decodeOutcome(r)
+            }.runId
+            val signal = engine.closeSignal(known)
             try {
-                // Re-check after registering, then wait for the hint; poll now and then for other processes.
-                val again = run(r.runId)
-                successor(again)?.let { target = it; continue }
-                if (again.status != RunStatus.RUNNING) return decodeOutcome(again)
+                val r = run(known)
+                successor(r)?.let { target = it; continue }
+                if (r.status != RunStatus.RUNNING) return decodeOutcome(r)
+                // Wait for the hint; poll now and then for closes by other processes.
                 withTimeoutOrNull(1_000) { signal.await() }
+                target = known
             } finally {
-                engine.forgetCloseSignal(r.runId, signal)
+                engine.forgetCloseSignal(known, signal)
             }
         }
     }
