@@ -104,6 +104,9 @@ class KadenceSystem private constructor(
         return Pending { runBlocking { h.result() } }
     }
 
+    /** Runs [block] on a plain JDBC connection to the same database (for [main] in Probe.kt). */
+    fun <T> withJdbc(block: (java.sql.Connection) -> T): T = jdbc().use(block)
+
     override fun sleepingCount(): Long = jdbc().use { c ->
         c.createStatement().use { s -> s.executeQuery("SELECT COUNT(*) FROM timers").use { rs -> rs.next(); rs.getLong(1) } }
     }
