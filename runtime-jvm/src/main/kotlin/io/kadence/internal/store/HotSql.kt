@@ -50,6 +50,14 @@ internal object HotSql {
     private const val OPEN_CHILDREN = "SELECT run_id, parent_close_policy FROM workflow_executions WHERE parent_run_id = ? AND status = 'RUNNING'"
     private const val LEASE_WORKFLOW_TASK = "UPDATE workflow_tasks SET lease_owner = ?, lease_token = ?, lease_until = $NOW + ? WHERE run_id = ?"
 
+    private const val LOCK_CURRENT_RUN = "SELECT run_id FROM current_runs WHERE namespace = ? AND workflow_id = ? FOR UPDATE"
+    private const val INSERT_CURRENT_RUN = "INSERT INTO current_runs (namespace, workflow_id, run_id) VALUES (?, ?, ?)"
+    private const val INSERT_RUN = "INSERT INTO workflow_executions (run_id, namespace, workflow_id, workflow_type, task_queue, status, " +
+        "next_event_id, history_bytes, start_time, task_failure_count, request_id, task_timeout_millis) " +
+        "VALUES (?, ?, ?, ?, ?, 'RUNNING', ?, ?, ?, 0, ?, ?)"
+    private const val INSERT_WORKFLOW_TASK = "INSERT INTO workflow_tasks (run_id, namespace, task_queue, visible_at, lease_token, lease_owner, lease_until) " +
+        "VALUES (?, ?, ?, ?, ?, ?, $NOW + ?)"
+
     /** Locks the run's row and returns it, or null when there is no such run. */
     fun lockRun(c: Connection, runId: String): RunRecord? = c.prepareStatement(LOCK_RUN).use { s -> s.setString(1, runId); s.oneRun() }
 
@@ -206,6 +214,59 @@ internal object HotSql {
             s.setLong(2, token)
             s.setLong(3, leaseMillis)
             s.setString(4, runId)
+            s.executeUpdate()
+        }
+    }
+
+    /** Locks the workflow id's current-run row and returns the run id in it, or null when the id has none. */
+    fun lockCurrentRun(c: Connection, namespace: String, workflowId: String): String? = c.prepareStatement(LOCK_CURRENT_RUN).use { s ->
+        s.setString(1, namespace)
+        s.setString(2, workflowId)
+        s.executeQuery().use { rs -> if (rs.next()) rs.getString(1) else null }
+    }
+
+    fun insertCurrentRun(c: Connection, namespace: String, workflowId: String, runId: String) {
+        c.prepareStatement(INSERT_CURRENT_RUN).use { s ->
+            s.setString(1, namespace)
+            s.setString(2, workflowId)
+            s.setString(3, runId)
+            s.executeUpdate()
+        }
+    }
+
+    /** The row of a new open run. */
+    fun insertRun(
+        c: Connection, runId: String, namespace: String, workflowId: String, workflowType: String, taskQueue: String,
+        nextEventId: Long, historyBytes: Long, startTime: Long, requestId: String?, taskTimeoutMillis: Long?,
+    ) {
+        c.prepareStatement(INSERT_RUN).use { s ->
+            s.setString(1, runId)
+            s.setString(2, namespace)
+            s.setString(3, workflowId)
+            s.setString(4, workflowType)
+            s.setString(5, taskQueue)
+            s.setLong(6, nextEventId)
+            s.setLong(7, historyBytes)
+            s.setLong(8, startTime)
+            s.setString(9, requestId)
+            s.setNullableLong(10, taskTimeoutMillis)
+            s.executeUpdate()
+        }
+    }
+
+    /** A workflow task for the run, free ([leaseOwner] null) or leased at once for [leaseMillis] by the database clock. */
+    fun insertWorkflowTask(
+        c: Connection, runId: String, namespace: String, taskQueue: String, visibleAt: Long, token: Long, leaseOwner: String?, leaseMillis: Long,
+    ) {
+        c.prepareStatement(INSERT_WORKFLOW_TASK).use { s ->
+            s.setString(1, runId)
+            s.setString(2, namespace)
+            s.setString(3, taskQueue)
+            s.setLong(4, visibleAt)
+            s.setLong(5, token)
+            s.setString(6, leaseOwner)
+            // A free task has no lease: NOW + NULL is NULL.
+            s.setNullableLong(7, leaseMillis.takeIf { leaseOwner != null })
             s.executeUpdate()
         }
     }

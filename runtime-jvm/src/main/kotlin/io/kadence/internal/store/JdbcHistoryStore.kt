@@ -326,9 +326,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     internal fun startRun(request: StartWorkflowRequest, hints: Hints): StartResult {
-        val current = CurrentRuns.selectAll()
-            .where { (CurrentRuns.namespace eq request.namespace) and (CurrentRuns.workflowId eq request.workflowId) }
-            .forUpdate().firstOrNull()?.get(CurrentRuns.runId)
+        val jdbc = TransactionManager.current().jdbc
+        val current = HotSql.lockCurrentRun(jdbc, request.namespace, request.workflowId)
         if (current != null) {
             val run = runRow(current)
             // A retried start (same request id) gets the run it started, whatever the policies say.
@@ -353,11 +352,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 it[runId] = request.runId
             }
         } else {
-            CurrentRuns.insert {
-                it[namespace] = request.namespace
-                it[workflowId] = request.workflowId
-                it[runId] = request.runId
-            }
+            HotSql.insertCurrentRun(jdbc, request.namespace, request.workflowId, request.runId)
         }
         createRun(request.namespace, request.workflowId, request.runId, request.started as WorkflowStarted, request.requestId, request.now, hints)
         return StartResult(request.runId, created = true)
@@ -614,20 +609,10 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private fun insertRunRow(
         namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, nextEvent: Long, bytes: Long, now: Long,
     ) {
-        WorkflowExecutions.insert {
-            it[WorkflowExecutions.runId] = runId
-            it[WorkflowExecutions.namespace] = namespace
-            it[WorkflowExecutions.workflowId] = workflowId
-            it[workflowType] = started.workflowType
-            it[taskQueue] = started.taskQueue
-            it[status] = RunStatus.RUNNING.name
-            it[nextEventId] = nextEvent
-            it[historyBytes] = bytes
-            it[startTime] = now
-            it[taskFailureCount] = 0
-            it[WorkflowExecutions.requestId] = requestId
-            it[taskTimeoutMillis] = started.taskTimeoutMillis
-        }
+        HotSql.insertRun(
+            TransactionManager.current().jdbc, runId, namespace, workflowId, started.workflowType, started.taskQueue,
+            nextEvent, bytes, now, requestId, started.taskTimeoutMillis,
+        )
     }
 
     /** The timer that closes the run when its run or execution timeout passes, if it has one. */
@@ -700,7 +685,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     override fun findRun(namespace: String, workflowId: String, runId: String?): RunRecord? = read {
-        resolveRunId(namespace, workflowId, runId)?.let { runRow(it) }?.let(::toRunRecord)
+        // The common case (a handle that knows its run, as every started one does) is one plain read.
+        if (runId != null) return@read HotSql.readRun(jdbc, runId)?.takeIf { it.namespace == namespace && it.workflowId == workflowId }
+        resolveRunId(namespace, workflowId, null)?.let { HotSql.readRun(jdbc, it) }
     }
 
     override fun readHistory(runId: String, fromEventId: Long, limit: Int): List<HistoryEvent> = read {
@@ -841,19 +828,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private fun insertWorkflowTaskRow(
         runId: String, namespace: String, taskQueue: String, visibleAt: Long, token: Long, slot: EagerSlot<WorkflowTaskLease>?, taskTimeout: () -> Long?,
     ) {
-        WorkflowTasks.insert {
-            it[WorkflowTasks.runId] = runId
-            it[WorkflowTasks.namespace] = namespace
-            it[WorkflowTasks.taskQueue] = taskQueue
-            it[WorkflowTasks.visibleAt] = visibleAt
-            if (slot == null) {
-                it[leaseToken] = token
-            } else {
-                it[leaseToken] = token + 1
-                it[leaseOwner] = slot.owner
-                it[leaseUntil] = DbNowMillis + (taskTimeout() ?: slot.leaseMillis)
-            }
-        }
+        HotSql.insertWorkflowTask(
+            TransactionManager.current().jdbc, runId, namespace, taskQueue, visibleAt,
+            token = if (slot == null) token else token + 1, leaseOwner = slot?.owner,
+            leaseMillis = if (slot == null) 0 else taskTimeout() ?: slot.leaseMillis,
+        )
     }
 
     /** The workflow task timeout the run's start set, if any (the lease of its tasks). */
