@@ -59,11 +59,9 @@ internal object HotSql {
         "VALUES (?, ?, ?, ?, ?, ?, $NOW + ?)"
 
     /** Locks the run's row and returns it, or null when there is no such run. */
-    fun lockRun(c: Connection, runId: String): RunRecord? = c.prepareStatement(LOCK_RUN).use { s -> s.setString(1, runId); s.oneRun() }
+    fun lockRun(c: Connection, runId: String): RunRecord? = c.query(LOCK_RUN, runId) { rs -> if (rs.next()) rs.toRunRecord() else null }
 
-    fun readRun(c: Connection, runId: String): RunRecord? = c.prepareStatement(READ_RUN).use { s -> s.setString(1, runId); s.oneRun() }
-
-    private fun PreparedStatement.oneRun(): RunRecord? = executeQuery().use { rs -> if (rs.next()) rs.toRunRecord() else null }
+    fun readRun(c: Connection, runId: String): RunRecord? = c.query(READ_RUN, runId) { rs -> if (rs.next()) rs.toRunRecord() else null }
 
     private fun ResultSet.toRunRecord() = RunRecord(
         runId = getString(1), namespace = getString(2), workflowId = getString(3), workflowType = getString(4),
@@ -76,34 +74,18 @@ internal object HotSql {
     private fun ResultSet.nullableLong(i: Int): Long? = getLong(i).takeUnless { wasNull() }
 
     /** Retires the activity task if [lease] still holds it (same owner and attempt, lease not expired by the database clock). */
-    fun deleteHeldActivity(c: Connection, lease: ActivityTaskLease): Boolean = c.prepareStatement(DELETE_HELD_ACTIVITY).use { s ->
-        s.setLong(1, lease.taskId)
-        s.setString(2, lease.owner)
-        s.setInt(3, lease.attempt)
-        s.executeUpdate() == 1
-    }
+    fun deleteHeldActivity(c: Connection, lease: ActivityTaskLease): Boolean =
+        c.update(DELETE_HELD_ACTIVITY, lease.taskId, lease.owner, lease.attempt) == 1
 
     /** True when the run has a workflow task or an input waiting. */
-    fun hasPendingWork(c: Connection, runId: String): Boolean = c.prepareStatement(PENDING_WORK).use { s ->
-        s.setString(1, runId)
-        s.setString(2, runId)
-        s.maxRows = 1
-        s.executeQuery().use { it.next() }
-    }
+    fun hasPendingWork(c: Connection, runId: String): Boolean = c.query(PENDING_WORK, runId, runId, maxRows = 1) { it.next() }
 
-    fun hasInbox(c: Connection, runId: String): Boolean = c.prepareStatement(ANY_INBOX).use { s ->
-        s.setString(1, runId)
-        s.maxRows = 1
-        s.executeQuery().use { it.next() }
-    }
+    fun hasInbox(c: Connection, runId: String): Boolean = c.query(ANY_INBOX, runId, maxRows = 1) { it.next() }
 
-    fun inboxOf(c: Connection, runId: String): List<InboxItem> = c.prepareStatement(INBOX_OF).use { s ->
-        s.setString(1, runId)
-        s.executeQuery().use { rs ->
-            val items = ArrayList<InboxItem>()
-            while (rs.next()) items += InboxItem(rs.getLong(1), HistoryCodec.decodeAttributes(rs.getString(2)))
-            items
-        }
+    fun inboxOf(c: Connection, runId: String): List<InboxItem> = c.query(INBOX_OF, runId) { rs ->
+        val items = ArrayList<InboxItem>()
+        while (rs.next()) items += InboxItem(rs.getLong(1), HistoryCodec.decodeAttributes(rs.getString(2)))
+        items
     }
 
     /**
@@ -111,30 +93,24 @@ internal object HotSql {
      * and closing it as [close] says (status, result, encoded failure) when given. False: the run had moved on or closed.
      */
     fun advanceRun(c: Connection, runId: String, expected: Long, next: Long, bytes: Long, close: Triple<RunStatus, String?, String?>?, now: Long): Boolean =
-        c.prepareStatement(ADVANCE_RUN).use { s ->
-            s.setLong(1, next)
-            s.setLong(2, bytes)
-            s.setString(3, (close?.first ?: RunStatus.RUNNING).name)
-            s.setString(4, close?.second)
-            s.setString(5, close?.third)
-            if (close != null) s.setLong(6, now) else s.setNull(6, Types.BIGINT)
-            s.setString(7, runId)
-            s.setLong(8, expected)
-            s.executeUpdate() == 1
-        }
+        c.update(
+            ADVANCE_RUN, next, bytes, (close?.first ?: RunStatus.RUNNING).name, close?.second, close?.third,
+            bigint(now.takeIf { close != null }), runId, expected,
+        ) == 1
 
     fun appendEvents(c: Connection, runId: String, events: List<HistoryEvent>, bodies: List<String>) {
+        if (events.size == 1) {
+            val e = events[0]
+            c.update(INSERT_EVENT, runId, e.eventId, e.attributes::class.simpleName ?: "Unknown", e.timestampMillis, bodies[0])
+            return
+        }
         c.prepareStatement(INSERT_EVENT).use { s ->
             for (i in events.indices) {
                 val e = events[i]
-                s.setString(1, runId)
-                s.setLong(2, e.eventId)
-                s.setString(3, e.attributes::class.simpleName ?: "Unknown")
-                s.setLong(4, e.timestampMillis)
-                s.setString(5, bodies[i])
-                if (events.size == 1) s.executeUpdate() else s.addBatch()
+                s.bind(runId, e.eventId, e.attributes::class.simpleName ?: "Unknown", e.timestampMillis, bodies[i])
+                s.addBatch()
             }
-            if (events.size > 1) s.executeBatch()
+            s.executeBatch()
         }
     }
 
@@ -149,89 +125,50 @@ internal object HotSql {
 
     /** Inserts the task and returns its id. */
     fun insertActivity(c: Connection, a: NewActivity): Long = c.prepareStatement(INSERT_ACTIVITY, arrayOf("task_id")).use { s ->
-        s.setString(1, a.runId)
-        s.setLong(2, a.seq)
-        s.setString(3, a.namespace)
-        s.setString(4, a.taskQueue)
-        s.setString(5, a.workflowId)
-        s.setString(6, a.workflowType)
-        s.setString(7, a.activityType)
-        s.setString(8, a.input)
-        s.setString(9, a.options)
-        s.setString(10, a.headers)
-        s.setLong(11, a.now)
-        s.setLong(12, a.now)
-        s.setNullableLong(13, a.scheduleToStartDeadline)
-        s.setNullableLong(14, a.scheduleToCloseDeadline)
-        s.setString(15, a.sessionId)
-        s.setString(16, a.leaseOwner)
-        // An unleased task has no lease or attempt deadline: NOW + NULL is NULL.
-        s.setNullableLong(17, a.leaseMillis.takeIf { a.leaseOwner != null })
-        s.setNullableLong(18, a.attemptMillis.takeIf { a.leaseOwner != null })
+        val leased = a.leaseOwner != null
+        s.bind(
+            a.runId, a.seq, a.namespace, a.taskQueue, a.workflowId, a.workflowType, a.activityType, a.input, a.options, a.headers,
+            a.now, a.now, bigint(a.scheduleToStartDeadline), bigint(a.scheduleToCloseDeadline), a.sessionId, a.leaseOwner,
+            // An unleased task has no lease or attempt deadline: NOW + NULL is NULL.
+            bigint(a.leaseMillis.takeIf { leased }), bigint(a.attemptMillis.takeIf { leased }),
+        )
         s.executeUpdate()
         s.generatedKeys.use { keys -> check(keys.next()) { "no task id returned for the new activity task" }; keys.getLong(1) }
     }
 
-    private fun PreparedStatement.setNullableLong(i: Int, v: Long?) = if (v == null) setNull(i, Types.BIGINT) else setLong(i, v)
-
-
     /** Deletes what a closed run leaves behind: its workflow task, activity tasks, timers, inbox and signal request ids. */
     fun dropRunWork(c: Connection, runId: String) {
-        for (sql in DROP_RUN_WORK) c.prepareStatement(sql).use { s -> s.setString(1, runId); s.executeUpdate() }
+        for (sql in DROP_RUN_WORK) c.update(sql, runId)
     }
 
-    fun hasSessions(c: Connection, runId: String): Boolean = c.prepareStatement(ANY_SESSION).use { s ->
-        s.setString(1, runId)
-        s.maxRows = 1
-        s.executeQuery().use { it.next() }
-    }
+    fun hasSessions(c: Connection, runId: String): Boolean = c.query(ANY_SESSION, runId, maxRows = 1) { it.next() }
 
     /** The parent a child run reports to: its run id (null for a top-level run), the child's seq there, and the parent-close policy. */
     class ParentLink(val parentRunId: String?, val parentSeq: Long?, val policy: String?)
 
-    fun parentLink(c: Connection, runId: String): ParentLink = c.prepareStatement(PARENT_LINK).use { s ->
-        s.setString(1, runId)
-        s.executeQuery().use { rs ->
-            check(rs.next()) { "run $runId has no row" }
-            ParentLink(rs.getString(1), rs.nullableLong(2), rs.getString(3))
-        }
+    fun parentLink(c: Connection, runId: String): ParentLink = c.query(PARENT_LINK, runId) { rs ->
+        check(rs.next()) { "run $runId has no row" }
+        ParentLink(rs.getString(1), rs.nullableLong(2), rs.getString(3))
     }
 
     /** The open children of [runId], with their parent-close policies. */
-    fun openChildren(c: Connection, runId: String): List<Pair<String, String?>> = c.prepareStatement(OPEN_CHILDREN).use { s ->
-        s.setString(1, runId)
-        s.executeQuery().use { rs ->
-            val children = ArrayList<Pair<String, String?>>()
-            while (rs.next()) children += rs.getString(1) to rs.getString(2)
-            children
-        }
+    fun openChildren(c: Connection, runId: String): List<Pair<String, String?>> = c.query(OPEN_CHILDREN, runId) { rs ->
+        val children = ArrayList<Pair<String, String?>>()
+        while (rs.next()) children += rs.getString(1) to rs.getString(2)
+        children
     }
 
     /** Leases the run's workflow task to [owner] with [token] for [leaseMillis] by the database clock. */
     fun leaseWorkflowTask(c: Connection, runId: String, owner: String, token: Long, leaseMillis: Long) {
-        c.prepareStatement(LEASE_WORKFLOW_TASK).use { s ->
-            s.setString(1, owner)
-            s.setLong(2, token)
-            s.setLong(3, leaseMillis)
-            s.setString(4, runId)
-            s.executeUpdate()
-        }
+        c.update(LEASE_WORKFLOW_TASK, owner, token, leaseMillis, runId)
     }
 
     /** Locks the workflow id's current-run row and returns the run id in it, or null when the id has none. */
-    fun lockCurrentRun(c: Connection, namespace: String, workflowId: String): String? = c.prepareStatement(LOCK_CURRENT_RUN).use { s ->
-        s.setString(1, namespace)
-        s.setString(2, workflowId)
-        s.executeQuery().use { rs -> if (rs.next()) rs.getString(1) else null }
-    }
+    fun lockCurrentRun(c: Connection, namespace: String, workflowId: String): String? =
+        c.query(LOCK_CURRENT_RUN, namespace, workflowId) { rs -> if (rs.next()) rs.getString(1) else null }
 
     fun insertCurrentRun(c: Connection, namespace: String, workflowId: String, runId: String) {
-        c.prepareStatement(INSERT_CURRENT_RUN).use { s ->
-            s.setString(1, namespace)
-            s.setString(2, workflowId)
-            s.setString(3, runId)
-            s.executeUpdate()
-        }
+        c.update(INSERT_CURRENT_RUN, namespace, workflowId, runId)
     }
 
     /** The row of a new open run. */
@@ -239,35 +176,51 @@ internal object HotSql {
         c: Connection, runId: String, namespace: String, workflowId: String, workflowType: String, taskQueue: String,
         nextEventId: Long, historyBytes: Long, startTime: Long, requestId: String?, taskTimeoutMillis: Long?,
     ) {
-        c.prepareStatement(INSERT_RUN).use { s ->
-            s.setString(1, runId)
-            s.setString(2, namespace)
-            s.setString(3, workflowId)
-            s.setString(4, workflowType)
-            s.setString(5, taskQueue)
-            s.setLong(6, nextEventId)
-            s.setLong(7, historyBytes)
-            s.setLong(8, startTime)
-            s.setString(9, requestId)
-            s.setNullableLong(10, taskTimeoutMillis)
-            s.executeUpdate()
-        }
+        c.update(INSERT_RUN, runId, namespace, workflowId, workflowType, taskQueue, nextEventId, historyBytes, startTime, requestId, bigint(taskTimeoutMillis))
     }
 
     /** A workflow task for the run, free ([leaseOwner] null) or leased at once for [leaseMillis] by the database clock. */
     fun insertWorkflowTask(
         c: Connection, runId: String, namespace: String, taskQueue: String, visibleAt: Long, token: Long, leaseOwner: String?, leaseMillis: Long,
     ) {
-        c.prepareStatement(INSERT_WORKFLOW_TASK).use { s ->
-            s.setString(1, runId)
-            s.setString(2, namespace)
-            s.setString(3, taskQueue)
-            s.setLong(4, visibleAt)
-            s.setLong(5, token)
-            s.setString(6, leaseOwner)
-            // A free task has no lease: NOW + NULL is NULL.
-            s.setNullableLong(7, leaseMillis.takeIf { leaseOwner != null })
-            s.executeUpdate()
+        // A free task has no lease: NOW + NULL is NULL.
+        c.update(INSERT_WORKFLOW_TASK, runId, namespace, taskQueue, visibleAt, token, leaseOwner, bigint(leaseMillis.takeIf { leaseOwner != null }))
+    }
+
+    // ---------------------------------------------------------------- binding
+
+    /** A SQL NULL of a given type, for [bind]; a bare Kotlin null binds as a text NULL. */
+    private class TypedNull(val sqlType: Int)
+
+    private val NULL_BIGINT = TypedNull(Types.BIGINT)
+
+    /** [v], or a BIGINT NULL: a number column's null must say its type (PostgreSQL will not read text as a number). */
+    private fun bigint(v: Long?): Any = v ?: NULL_BIGINT
+
+    /** Binds [values] to the statement's parameters in order: text, numbers, booleans and typed NULLs. */
+    private fun PreparedStatement.bind(vararg values: Any?) {
+        for (i in values.indices) {
+            when (val v = values[i]) {
+                null -> setNull(i + 1, Types.VARCHAR)
+                is String -> setString(i + 1, v)
+                is Long -> setLong(i + 1, v)
+                is Int -> setInt(i + 1, v)
+                is Boolean -> setBoolean(i + 1, v)
+                is TypedNull -> setNull(i + 1, v.sqlType)
+                else -> throw IllegalArgumentException("cannot bind a ${v::class.simpleName} (parameter ${i + 1})")
+            }
         }
     }
+
+    private fun Connection.update(sql: String, vararg values: Any?): Int = prepareStatement(sql).use { s ->
+        s.bind(*values)
+        s.executeUpdate()
+    }
+
+    private inline fun <T> Connection.query(sql: String, vararg values: Any?, maxRows: Int = 0, read: (ResultSet) -> T): T =
+        prepareStatement(sql).use { s ->
+            s.bind(*values)
+            if (maxRows > 0) s.maxRows = maxRows
+            s.executeQuery().use(read)
+        }
 }
