@@ -84,7 +84,6 @@ import org.jetbrains.exposed.v1.core.plus
 import org.jetbrains.exposed.v1.core.vendors.ForUpdateOption
 import org.jetbrains.exposed.v1.jdbc.Database
 import org.jetbrains.exposed.v1.jdbc.JdbcTransaction
-import org.jetbrains.exposed.v1.jdbc.batchInsert
 import org.jetbrains.exposed.v1.jdbc.deleteWhere
 import org.jetbrains.exposed.v1.jdbc.insert
 import org.jetbrains.exposed.v1.jdbc.select
@@ -184,7 +183,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Sends the hints to other processes; PostgreSQL delivers them only if the transaction commits. */
-    private fun JdbcTransaction.notifyOtherProcesses(hints: Hints) {
+    private fun notifyOtherProcesses(hints: Hints) {
         val payloads = ArrayList<String>()
         hints.workflowQueues.forEach { (ns, q) -> payloads += PgNotifications.workflowHint(ns, q) }
         hints.activityQueues.forEach { (ns, q) -> payloads += PgNotifications.activityHint(ns, q) }
@@ -192,7 +191,6 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         hints.closedRuns.forEach { payloads += PgNotifications.closedHint(it) }
         hints.freedQueues.forEach { (ns, q) -> payloads += PgNotifications.capacityHint(ns, q) }
         if (payloads.isEmpty()) return
-        val jdbc = connection.connection as java.sql.Connection
         jdbc.prepareStatement("SELECT pg_notify(?, ?)").use { stmt ->
             for (p in payloads) {
                 stmt.setString(1, PgNotifications.CHANNEL)
@@ -326,7 +324,6 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     internal fun startRun(request: StartWorkflowRequest, hints: Hints): StartResult {
-        val jdbc = TransactionManager.current().jdbc
         val current = HotSql.lockCurrentRun(jdbc, request.namespace, request.workflowId)
         if (current != null) {
             val run = runRow(current)
@@ -541,8 +538,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      * its own open children get their parent-close policy.
      */
     private fun afterClose(runId: String, status: RunStatus, result: String?, failure: FailureInfo?, successor: String?, now: Long, hints: Hints) {
-        val c = TransactionManager.current().jdbc
-        val link = HotSql.parentLink(c, runId)
+        val link = HotSql.parentLink(jdbc, runId)
         val parent = link.parentRunId
         if (parent != null) {
             if (successor != null) {
@@ -559,7 +555,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 }
             }
         }
-        val children = HotSql.openChildren(c, runId)
+        val children = HotSql.openChildren(jdbc, runId)
         for ((child, policy) in children) {
             val row = lockOpenRun(child) ?: continue
             when (policy) {
@@ -610,7 +606,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, nextEvent: Long, bytes: Long, now: Long,
     ) {
         HotSql.insertRun(
-            TransactionManager.current().jdbc, runId, namespace, workflowId, started.workflowType, started.taskQueue,
+            jdbc, runId, namespace, workflowId, started.workflowType, started.taskQueue,
             nextEvent, bytes, now, requestId, started.taskTimeoutMillis,
         )
     }
@@ -829,7 +825,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         runId: String, namespace: String, taskQueue: String, visibleAt: Long, token: Long, slot: EagerSlot<WorkflowTaskLease>?, taskTimeout: () -> Long?,
     ) {
         HotSql.insertWorkflowTask(
-            TransactionManager.current().jdbc, runId, namespace, taskQueue, visibleAt,
+            jdbc, runId, namespace, taskQueue, visibleAt,
             token = if (slot == null) token else token + 1, leaseOwner = slot?.owner,
             leaseMillis = if (slot == null) 0 else taskTimeout() ?: slot.leaseMillis,
         )
@@ -863,14 +859,13 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    private fun inboxOf(runId: String): List<InboxItem> = HotSql.inboxOf(TransactionManager.current().jdbc, runId)
+    private fun inboxOf(runId: String): List<InboxItem> = HotSql.inboxOf(jdbc, runId)
 
     private fun dropRunWork(runId: String, hints: Hints) {
-        val c = TransactionManager.current().jdbc
         // Sessions of a run are only created by its own tasks, which need the run lock this transaction
         // holds, so a plain check is enough before taking the session rows' locks.
-        if (HotSql.hasSessions(c, runId)) sessions.releaseRun(runId, hints)
-        HotSql.dropRunWork(c, runId)
+        if (HotSql.hasSessions(jdbc, runId)) sessions.releaseRun(runId, hints)
+        HotSql.dropRunWork(jdbc, runId)
     }
 
     /** Events with their stored bodies, encoded once for both the size check and the insert. */
@@ -880,10 +875,10 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     private fun appendEvents(runId: String, encoded: EncodedEvents) =
-        HotSql.appendEvents(TransactionManager.current().jdbc, runId, encoded.events, encoded.bodies)
+        HotSql.appendEvents(jdbc, runId, encoded.events, encoded.bodies)
 
-    /** The transaction's own JDBC connection, for [HotSql]'s statements. */
-    private val JdbcTransaction.jdbc: java.sql.Connection get() = connection.connection as java.sql.Connection
+    /** The JDBC connection of the transaction this thread is in, for [HotSql]'s statements. */
+    private val jdbc: java.sql.Connection get() = TransactionManager.current().connection.connection as java.sql.Connection
 
     // ---------------------------------------------------------------- workflow tasks
 
@@ -1004,7 +999,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Fencing: moves the run past [events] only if it is still open at the event id the task read ([expected]). */
-    private fun JdbcTransaction.advanceRun(id: String, expected: Long, encoded: EncodedEvents, close: Triple<RunStatus, String?, FailureInfo?>?, now: Long) {
+    private fun advanceRun(id: String, expected: Long, encoded: EncodedEvents, close: Triple<RunStatus, String?, FailureInfo?>?, now: Long) {
         val closing = close?.let { Triple(it.first, it.second, it.third?.let(HistoryCodec::encodeFailure)) }
         val fenced = HotSql.advanceRun(jdbc, id, expected, encoded.events.last().eventId + 1, encoded.bytes, closing, now)
         if (!fenced) throw StaleTaskException("workflow task of run $id is stale: the run moved past event $expected or closed")
@@ -1060,7 +1055,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 else -> {}
             }
         }
-        val waiting = newInputs || HotSql.hasInbox(TransactionManager.current().jdbc, id)
+        val waiting = newInputs || HotSql.hasInbox(jdbc, id)
         if (waiting) insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, token, hints) { run.taskTimeoutMillis }
     }
 
@@ -1114,7 +1109,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val slot = eagerDispatch.reserveActivityTask(run.namespace, a.taskQueue)
         val (leaseMillis, attemptMillis) = activityLeaseMillis(o)
         val taskId = releasingOnFailure(slot) {
-            HotSql.insertActivity(TransactionManager.current().jdbc, HotSql.NewActivity(
+            HotSql.insertActivity(jdbc, HotSql.NewActivity(
                 runId = run.runId, seq = a.seq, namespace = run.namespace, taskQueue = a.taskQueue, workflowId = run.workflowId,
                 workflowType = run.workflowType, activityType = a.activityType, input = a.input, options = HistoryCodec.encodeOptions(o),
                 headers = if (a.headers.isEmpty()) null else headerJson.encodeToString(headerSerializer, a.headers), now = now,
@@ -1220,12 +1215,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             (ActivityTasks.attempt eq lease.attempt) and (ActivityTasks.leaseUntil greaterEq DbNowMillis)
 
     /** Ends the activity with [outcome] delivered to its run, if [lease] still holds it. */
-    private fun JdbcTransaction.finishActivity(lease: ActivityTaskLease, outcome: EventAttributes, now: Long, hints: Hints) {
+    private fun finishActivity(lease: ActivityTaskLease, outcome: EventAttributes, now: Long, hints: Hints) {
         addInput(finishActivityLocked(lease), outcome, now, hints)
     }
 
     /** Locks the activity's open run and retires the activity task, if [lease] still holds it; returns the run. */
-    private fun JdbcTransaction.finishActivityLocked(lease: ActivityTaskLease): RunRecord {
+    private fun finishActivityLocked(lease: ActivityTaskLease): RunRecord {
         val run = HotSql.lockRun(jdbc, lease.runId)?.takeIf { it.status == RunStatus.RUNNING }
             ?: throw StaleTaskException("activity '${lease.activityType}' of run ${lease.runId}: the run is closed; the result was dropped")
         if (!HotSql.deleteHeldActivity(jdbc, lease)) {
