@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger
  *
  * `steps` runs a quarter of the workflows as a warm-up, then all of them, each with [KSteps]'s
  * sequential no-op activities. `timers` starts one-second sleepers from all callers at once and
- * prints their lateness and, on H2, the histories of the two latest.
+ * prints their lateness and, on H2, the histories of the two latest. `-Dprobe.sql="SET …"` runs
+ * statements (`;`-separated) on the database first, to try a database setting without a rebuild.
  */
 fun main(args: Array<String>) {
     val usage = "usage: ProbeKt steps h2|pg <workflows> <callers> <steps> | ProbeKt timers h2|pg <workflows> <callers>"
@@ -25,6 +26,10 @@ fun main(args: Array<String>) {
     val opts = Options(emptyList())
     val sys = if (args[1] == "h2") KadenceSystem.h2(opts) else KadenceSystem.postgres(opts)
     try {
+        // -Dprobe.sql="SET …; SET …" tries database settings without rebuilding the engine.
+        System.getProperty("probe.sql")?.split(';')?.filter { it.isNotBlank() }?.forEach { sql ->
+            sys.withJdbc { conn -> conn.createStatement().use { it.execute(sql) } }
+        }
         if (args[0] == "timers") probeTimers(sys, n, callers) else probeSteps(sys, n, callers, args.getOrElse(4) { "10" }.toInt())
     } finally {
         sys.close()

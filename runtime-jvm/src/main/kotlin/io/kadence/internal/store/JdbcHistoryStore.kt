@@ -110,9 +110,10 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     init {
         migrate(dataSource)
-        db = Database.connect(if (config.isPostgres) dataSource else H2StatementGuard(dataSource), databaseConfig = DatabaseConfig {
+        val guarded = ConnectionGuard(dataSource, StoreConfig.ISOLATION, dropZeroQueryTimeout = !config.isPostgres)
+        db = Database.connect(guarded, databaseConfig = DatabaseConfig {
             defaultMaxAttempts = 3
-            defaultIsolationLevel = java.sql.Connection.TRANSACTION_READ_COMMITTED
+            defaultIsolationLevel = StoreConfig.ISOLATION
         })
     }
 

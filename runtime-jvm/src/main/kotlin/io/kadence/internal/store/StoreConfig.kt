@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig
 import com.zaxxer.hikari.HikariDataSource
 import org.flywaydb.core.Flyway
 import java.nio.file.Path
+import java.sql.Connection
 import javax.sql.DataSource
 
 /** How to reach the database, and the pool and migrations set up for it. */
@@ -22,11 +23,14 @@ internal class StoreConfig(
         it.maximumPoolSize = poolSize
         it.minimumIdle = 1
         it.isAutoCommit = false
-        it.transactionIsolation = "TRANSACTION_READ_COMMITTED"
+        it.transactionIsolation = "TRANSACTION_READ_COMMITTED" // = ISOLATION, the level every transaction runs at
         it.poolName = "kadence"
     })
 
     companion object {
+        /** The isolation of every transaction: the pool's default, so [ConnectionGuard] never has to set it. */
+        const val ISOLATION = Connection.TRANSACTION_READ_COMMITTED
+
         /**
          * H2 settings for the engine's statements: wait for row locks up to 10 s; keep the parsed form of
          * the hot statements per connection (there are more than H2's default 8); and store payloads up
