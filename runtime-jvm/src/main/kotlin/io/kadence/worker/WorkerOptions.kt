@@ -7,8 +7,13 @@ import kotlin.time.Duration.Companion.seconds
 /** Limits and tuning of one worker. */
 @io.kadence.KadenceDsl
 public class WorkerOptions {
-    /** Workflow tasks run at once. */
-    public var maxConcurrentWorkflowTasks: Int = 16
+    /**
+     * Workflow tasks run at once. A task that an activity's completion runs on the activity's own
+     * thread (fused into the same commit) takes one of these slots too; with fewer slots than
+     * activities finishing at once, the rest fall back to a separate task row and commit. So the
+     * default matches [maxConcurrentActivities].
+     */
+    public var maxConcurrentWorkflowTasks: Int = 64
 
     /** Activity attempts run at once. */
     public var maxConcurrentActivities: Int = 64
