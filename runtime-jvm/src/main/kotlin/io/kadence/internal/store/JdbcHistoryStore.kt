@@ -117,6 +117,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         })
     }
 
+    private val log = org.slf4j.LoggerFactory.getLogger(JdbcHistoryStore::class.java)
+
     private val notifications: PgNotifications? = if (config.isPostgres) PgNotifications(config) { listener } else null
 
     override fun close() {
@@ -166,13 +168,19 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 hints = Hints()
                 block(hints).also {
                     leaseEagerWorkflowTasks(hints)
-                    if (notifications != null) notifyOtherProcesses(hints)
+                    if (notifications != null) notifyOtherProcesses(listOf(hints))
                 }
             }
         } catch (e: Throwable) {
             hints.releaseEager()
             throw e
         }
+        afterCommit(hints)
+        return result
+    }
+
+    /** What a committed transaction's [hints] set off: eager tasks delivered, then wake-ups. */
+    private fun afterCommit(hints: Hints) {
         hints.deliverEager()
         val l = listener
         hints.workflowQueues.forEach { (ns, q) -> l.workflowTaskReady(ns, q) }
@@ -180,17 +188,72 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         hints.earliestTimer?.let { l.timerScheduled(it) }
         hints.closedRuns.forEach { l.runClosed(it) }
         hints.freedQueues.forEach { (ns, q) -> l.sessionCapacityFreed(ns, q) }
-        return result
+    }
+
+    /** A transition waiting for a shared commit, with the hints of its latest attempt. */
+    private class Transition(val block: JdbcTransaction.(Hints) -> Any?) {
+        var hints = Hints()
+    }
+
+    /**
+     * Two batches at a time: one commits while the next gathers and runs its statements. A batch is at
+     * most 64 transitions, which bounds how long one commit holds its row locks.
+     */
+    private val groupCommit = GroupCommit<Transition>(maxLeaders = 2, maxBatch = 64)
+
+    /**
+     * [write] for the hot transitions of one run ([key]: its run id), committed together with those
+     * other threads submit at the same moment (see [GroupCommit]). [block] must lock the run first, as
+     * every transition does; a batch takes its runs in key order, so two batches never wait on each
+     * other in a cycle.
+     */
+    @Suppress("UNCHECKED_CAST")
+    internal fun <T> writeGrouped(key: String, block: JdbcTransaction.(Hints) -> T): T {
+        val op = GroupCommit.Op(key, Transition(block))
+        return when (groupCommit.submit(op, { write(block) }, ::commitBatch)) {
+            GroupCommit.Outcome.DONE -> {
+                afterCommit(op.payload.hints)
+                op.result as T
+            }
+            GroupCommit.Outcome.RAN -> op.error?.let { throw it } ?: op.result as T
+            else -> write(block)
+        }
+    }
+
+    /** Runs [batch] in one transaction; false (everything rolled back) if any of it failed. */
+    private fun commitBatch(batch: List<GroupCommit.Op<Transition>>): Boolean {
+        val ordered = batch.sortedBy { it.key }
+        return try {
+            transaction(db) {
+                // A failure is not retried as a whole: each transition then runs alone, with write's retries.
+                maxAttempts = 1
+                for (op in ordered) {
+                    val t = op.payload
+                    t.hints.releaseEager()
+                    t.hints = Hints()
+                    op.result = t.block(this, t.hints)
+                    leaseEagerWorkflowTasks(t.hints)
+                }
+                if (notifications != null) notifyOtherProcesses(ordered.map { it.payload.hints })
+            }
+            true
+        } catch (e: Throwable) {
+            ordered.forEach { it.payload.hints.releaseEager() }
+            log.debug("group commit of {} transitions failed, each runs alone: {}", ordered.size, e.toString())
+            false
+        }
     }
 
     /** Sends the hints to other processes; PostgreSQL delivers them only if the transaction commits. */
-    private fun notifyOtherProcesses(hints: Hints) {
-        val payloads = ArrayList<String>()
-        hints.workflowQueues.forEach { (ns, q) -> payloads += PgNotifications.workflowHint(ns, q) }
-        hints.activityQueues.forEach { (ns, q) -> payloads += PgNotifications.activityHint(ns, q) }
-        hints.earliestTimer?.let { payloads += PgNotifications.timerHint(it) }
-        hints.closedRuns.forEach { payloads += PgNotifications.closedHint(it) }
-        hints.freedQueues.forEach { (ns, q) -> payloads += PgNotifications.capacityHint(ns, q) }
+    private fun notifyOtherProcesses(all: List<Hints>) {
+        val payloads = LinkedHashSet<String>()
+        for (hints in all) {
+            hints.workflowQueues.forEach { (ns, q) -> payloads += PgNotifications.workflowHint(ns, q) }
+            hints.activityQueues.forEach { (ns, q) -> payloads += PgNotifications.activityHint(ns, q) }
+            hints.earliestTimer?.let { payloads += PgNotifications.timerHint(it) }
+            hints.closedRuns.forEach { payloads += PgNotifications.closedHint(it) }
+            hints.freedQueues.forEach { (ns, q) -> payloads += PgNotifications.capacityHint(ns, q) }
+        }
         if (payloads.isEmpty()) return
         jdbc.prepareStatement("SELECT pg_notify(?, ?)").use { stmt ->
             for (p in payloads) {
@@ -289,7 +352,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     // ---------------------------------------------------------------- runs
 
-    override fun startWorkflow(request: StartWorkflowRequest): StartResult = write { hints -> startRun(request, hints) }
+    override fun startWorkflow(request: StartWorkflowRequest): StartResult =
+        writeGrouped("${'$'}{request.namespace}/${'$'}{request.workflowId}") { hints -> startRun(request, hints) }
 
     override fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long, requestId: String?) = write { hints ->
         val run = openRunOrThrow(namespace, workflowId, runId)
@@ -951,7 +1015,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         consumedInboxSeq: Long,
         now: Long,
         rejectedUpdates: Map<String, FailureInfo>,
-    ): TaskCompletion = write { hints ->
+    ): TaskCompletion = writeGrouped(lease.run.runId) { hints ->
         val run = lease.run
         val id = run.runId
         val expected = run.nextEventId
@@ -968,12 +1032,12 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 it[visibleAt] = now
             }
             hints.workflowQueues += run.namespace to run.taskQueue
-            return@write TaskCompletion.NEWER_INPUTS
+            return@writeGrouped TaskCompletion.NEWER_INPUTS
         }
         val encoded = EncodedEvents(events)
         historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
             terminateForHistoryLimit(lockOpenRun(id) ?: throw StaleTaskException("run $id closed"), over, now, hints)
-            return@write TaskCompletion.COMMITTED
+            return@writeGrouped TaskCompletion.COMMITTED
         }
         advanceRun(id, expected, encoded, close, now)
         val retired = WorkflowTasks.deleteWhere { (WorkflowTasks.runId eq id) and (WorkflowTasks.leaseToken eq lease.token) }
@@ -1066,19 +1130,19 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         events: List<HistoryEvent>,
         now: Long,
         rejectedUpdates: Map<String, FailureInfo>,
-    ): Boolean = write { hints ->
+    ): Boolean = writeGrouped(lease.runId) { hints ->
         val run = finishActivityLocked(lease)
         val alone = events.firstOrNull()?.eventId == run.nextEventId && !HotSql.hasPendingWork(jdbc, run.runId)
         if (!alone) {
             // Another task or input got there first: the outcome waits for a normal task.
             addInput(run, outcome, now, hints)
-            return@write false
+            return@writeGrouped false
         }
         val encoded = EncodedEvents(events)
         historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
             addInput(run, outcome, now, hints)
             terminateForHistoryLimit(lockOpenRun(run.runId)!!, over, now, hints)
-            return@write true
+            return@writeGrouped true
         }
         val close = closeOf(events)
         advanceRun(run.runId, run.nextEventId, encoded, close, now)
