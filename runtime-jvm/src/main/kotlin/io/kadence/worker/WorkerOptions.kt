@@ -10,13 +10,18 @@ public class WorkerOptions {
     /**
      * Workflow tasks run at once. A task that an activity's completion runs on the activity's own
      * thread (fused into the same commit) takes one of these slots too; with fewer slots than
-     * activities finishing at once, the rest fall back to a separate task row and commit. So the
-     * default matches [maxConcurrentActivities].
+     * activities finishing at once, the rest fall back to a separate task row and commit. The
+     * default is Temporal's; threads are made only as tasks need them.
      */
-    public var maxConcurrentWorkflowTasks: Int = 64
+    public var maxConcurrentWorkflowTasks: Int = 200
 
-    /** Activity attempts run at once. */
-    public var maxConcurrentActivities: Int = 64
+    /**
+     * Activity attempts run at once. An activity that finishes holds its slot until its completion
+     * has committed, and the next activity its run schedules in that commit needs a slot of its own
+     * to be handed over at once (otherwise it waits in the store for a poll): each busy run can hold
+     * two. The default is Temporal's.
+     */
+    public var maxConcurrentActivities: Int = 200
 
     /** Runs kept in memory between tasks; 0 replays every task from history. */
     public var workflowCacheSize: Int = 1000
