@@ -39,6 +39,9 @@ internal class GroupCommit<P : Any>(private val maxLeaders: Int, private val max
     private val queue = ArrayDeque<Op<P>>()
     private var leaders = 0
 
+    /** Transitions queued and waiting for a leader (for diagnostics and tests). */
+    fun waitingCount(): Int = lock.withLock { queue.count { it.outcome == Outcome.WAITING } }
+
     /**
      * Submits [op] and returns once it is settled (see [Outcome]). [alone] runs one transition by
      * itself; [execute] runs a batch of two or more in one transaction, setting each one's

@@ -2,6 +2,7 @@ package io.kadence.internal.store
 
 import com.zaxxer.hikari.HikariConfig
 import com.zaxxer.hikari.HikariDataSource
+import com.zaxxer.hikari.util.IsolationLevel
 import org.flywaydb.core.Flyway
 import java.nio.file.Path
 import java.sql.Connection
@@ -23,13 +24,16 @@ internal class StoreConfig(
         it.maximumPoolSize = poolSize
         it.minimumIdle = 1
         it.isAutoCommit = false
-        it.transactionIsolation = "TRANSACTION_READ_COMMITTED" // = ISOLATION, the level every transaction runs at
+        it.transactionIsolation = HIKARI_ISOLATION
         it.poolName = "kadence"
     })
 
     companion object {
         /** The isolation of every transaction: the pool's default, so [ConnectionGuard] never has to set it. */
         const val ISOLATION = Connection.TRANSACTION_READ_COMMITTED
+
+        /** [ISOLATION] as Hikari names it: one level, spelled once. */
+        private val HIKARI_ISOLATION: String = IsolationLevel.entries.single { it.levelId == ISOLATION }.name
 
         /**
          * H2 settings for the engine's statements: wait for row locks up to 10 s; keep the parsed form of
