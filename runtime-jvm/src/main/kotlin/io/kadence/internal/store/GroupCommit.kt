@@ -12,9 +12,9 @@ import kotlin.concurrent.withLock
  * The first thread to arrive leads: it takes what is queued (itself included), hands the batch to
  * [execute] and, before waking the others, makes the oldest waiting thread the next leader, so
  * threads that arrived meanwhile form the next batch at once. At most [maxLeaders] batches run at
- * a time. A thread alone in its batch runs its transition the ordinary way ([Outcome.ALONE]), as
- * does every transition of a batch that failed as a whole: one failing transition must not fail
- * others that had nothing to do with it.
+ * a time. A thread alone in its batch runs its transition the ordinary way, as does every
+ * transition that [execute] did not commit: one failing transition must not fail others that had
+ * nothing to do with it.
  */
 internal class GroupCommit<P : Any>(private val maxLeaders: Int, private val maxBatch: Int) {
     init {
@@ -45,9 +45,9 @@ internal class GroupCommit<P : Any>(private val maxLeaders: Int, private val max
     /**
      * Submits [op] and returns once it is settled (see [Outcome]). [alone] runs one transition by
      * itself; [execute] runs a batch of two or more in one transaction, setting each one's
-     * [Op.result], and returns whether it committed.
+     * [Op.result], and returns those that committed (the others run alone).
      */
-    fun submit(op: Op<P>, alone: (Op<P>) -> Any?, execute: (List<Op<P>>) -> Boolean): Outcome {
+    fun submit(op: Op<P>, alone: (Op<P>) -> Any?, execute: (List<Op<P>>) -> Collection<Op<P>>): Outcome {
         lock.withLock {
             queue.addLast(op)
             if (leaders < maxLeaders) {
@@ -73,7 +73,7 @@ internal class GroupCommit<P : Any>(private val maxLeaders: Int, private val max
         }
     }
 
-    private fun lead(me: Op<P>, alone: (Op<P>) -> Any?, execute: (List<Op<P>>) -> Boolean) {
+    private fun lead(me: Op<P>, alone: (Op<P>) -> Any?, execute: (List<Op<P>>) -> Collection<Op<P>>) {
         val batch = ArrayList<Op<P>>()
         lock.withLock {
             queue.remove(me)
@@ -101,9 +101,9 @@ internal class GroupCommit<P : Any>(private val maxLeaders: Int, private val max
             return
         }
         // A batch that threw is a batch that did not commit: each of its transitions runs alone, where its error surfaces.
-        val committed = try { execute(batch) } catch (e: Throwable) { false }
+        val committed = try { execute(batch).toHashSet() } catch (e: Throwable) { emptySet() }
         handOff()
-        batch.forEach { settle(it, if (committed) Outcome.DONE else Outcome.ALONE) }
+        batch.forEach { settle(it, if (it in committed) Outcome.DONE else Outcome.ALONE) }
     }
 
     /** The oldest waiting thread leads next, or there is one leader fewer. */
