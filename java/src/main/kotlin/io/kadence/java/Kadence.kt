@@ -121,7 +121,7 @@ public class WorkerOptions private constructor(private val configure: io.kadence
 
         /** Activities this worker runs at once (default 200). */
         public fun maxConcurrentActivities(n: Int): Builder = apply { steps += { maxConcurrentActivities = n } }
-        /** Workflow tasks this worker runs at once (default 200). */
+        /** Workflow tasks this worker runs at once (default 64). */
         public fun maxConcurrentWorkflowTasks(n: Int): Builder = apply { steps += { maxConcurrentWorkflowTasks = n } }
         /** Runs kept in memory between tasks (default 1000); 0 replays every task. */
         public fun workflowCacheSize(n: Int): Builder = apply { steps += { workflowCacheSize = n } }
