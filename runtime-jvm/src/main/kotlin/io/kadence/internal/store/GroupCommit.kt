@@ -27,7 +27,10 @@ internal class GroupCommit<P : Any>(private val maxLeaders: Int, private val max
      */
     enum class Outcome { WAITING, LEAD, DONE, RAN, ALONE }
 
-    /** One submitted transition; [execute] sets [result] or [error] on it and says how it ended. */
+    /**
+     * One submitted transition, keyed by what it locks first. [execute] sets [result] on the ones it
+     * commits; a transition run alone by its leader gets [result] or [error].
+     */
     class Op<P : Any>(val key: String, val payload: P) {
         internal val thread: Thread = Thread.currentThread()
         @Volatile internal var outcome: Outcome = Outcome.WAITING

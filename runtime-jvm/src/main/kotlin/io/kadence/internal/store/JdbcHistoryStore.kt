@@ -202,10 +202,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private val groupCommit = GroupCommit<Transition>(maxLeaders = 2, maxBatch = 64)
 
     /**
-     * [write] for the hot transitions of one run ([key]: its run id), committed together with those
-     * other threads submit at the same moment (see [GroupCommit]). [block] must lock the run first, as
-     * every transition does; a batch takes its runs in key order, so two batches never wait on each
-     * other in a cycle.
+     * [write] for the hot transitions, committed together with those other threads submit at the same
+     * moment (see [GroupCommit]). [key] names the row [block] locks first: the run id, or
+     * `namespace/workflowId` for a start (its `current_runs` row). A batch takes its transitions in key
+     * order, so two batches never wait on each other in a cycle over those rows; locks beyond them go
+     * through [leaveOwnRun].
      */
     @Suppress("UNCHECKED_CAST")
     internal fun <T> writeGrouped(key: String, block: JdbcTransaction.(Hints) -> T): T {
@@ -264,7 +265,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     /** Set while [commitBatch] runs transitions on this thread. */
     private val inBatch = ThreadLocal<Boolean>()
 
-    /** Thrown (before any lock is taken) by a batched transition that needs rows beyond its own run. */
+    /** Thrown by a batched transition before it locks rows beyond its own run; the batch is rolled back and run again without it. */
     private class LeavesOwnRun : RuntimeException(null, null, false, false)
 
     /**
