@@ -11,9 +11,8 @@ public class WorkerOptions {
      * Workflow tasks run at once. A task that an activity's completion runs on the activity's own
      * thread (fused into the same commit) takes one of these slots too; with fewer slots than
      * activities finishing at once, the rest fall back to a separate task row and commit. More
-     * slots than this bought no step throughput on two cores, and admission control holds new
-     * starts back only once the slots are full, so beyond 64 fired timers ran later (timer lateness
-     * p99 about 0.5 s at 64 against 0.75–1.1 s at 200, 2,500 one-second sleepers on H2).
+     * slots than this bought no step throughput on two cores. (New starts are held back when due
+     * tasks start late, whatever the slot count: see the README's admission control.)
      * Threads are made only as tasks need them.
      */
     public var maxConcurrentWorkflowTasks: Int = 64

@@ -307,6 +307,8 @@ public data class WorkflowTaskLease(
     val inbox: List<InboxItem>,
     /** The run's whole history when the store has it at hand (a run it has just started); null: read it. */
     val history: List<io.kadence.history.HistoryEvent>? = null,
+    /** When the task became due (its visible time) on the engine clock, if the store knows it: the start of its wait. */
+    val readyAt: Long? = null,
 )
 
 @InternalKadenceApi

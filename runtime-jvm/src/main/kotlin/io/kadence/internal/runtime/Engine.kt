@@ -141,9 +141,24 @@ internal class Engine(
     /**
      * Work that is already due waits for this instance: timers left over after a full batch, or
      * workflow tasks waiting in the store for a poller of this instance (it was told of them and has no
-     * free slot, or its last poll filled every slot it had).
+     * free slot, or its last poll filled every slot it had), or workflow tasks starting late ([StartPace]).
      */
-    fun isBehind(): Boolean = timersBehind || pollers.any { it.kind == TaskPoller.Kind.WORKFLOW && it.isBehind }
+    fun isBehind(): Boolean = timersBehind || isLagging() || pollers.any { it.kind == TaskPoller.Kind.WORKFLOW && it.isBehind }
+
+    private val startPace = StartPace(LAG_TARGET_MILLIS, LAG_WINDOW_MILLIS, LAG_STALE_MILLIS)
+
+    /**
+     * A workflow task of this instance starts, [lagMillis] after it became due (a fired timer: after
+     * its fire time). Slots alone do not show overload: every slot can hold a task that waits for CPU
+     * while clients keep starting runs. So a standing queue of due work ([StartPace]) is a signal of its
+     * own, and new starts wait while it lasts ([awaitAdmission]).
+     */
+    fun workflowTaskStarted(lagMillis: Long) {
+        if (clock.isVirtual) return
+        if (startPace.taskStarted(lagMillis, clock.now())) caughtUp()
+    }
+
+    private fun isLagging(): Boolean = startPace.isLagging(clock.now())
 
     /** Completed (and replaced) each time a source of [isBehind] catches up: wakes the starts that wait. */
     private val caughtUpSignal = java.util.concurrent.atomic.AtomicReference(CompletableDeferred<Unit>())
@@ -155,19 +170,27 @@ internal class Engine(
 
     /**
      * Admission control for new work from clients (starts): while due work waits ([isBehind]), a
-     * start waits for it to be caught up with, up to [ADMISSION_MAX_WAIT_MILLIS]. Under overload this
-     * keeps timers and ready tasks on time instead of letting new starts take the machine (the starts
-     * slow to what the workers finish); without load it costs a few volatile reads. Not applied under
-     * the virtual clock, whose tests rely on exact interleavings.
+     * start waits for it to be caught up with, and then it takes its turn in the start pace
+     * ([StartPace]), each for up to [ADMISSION_MAX_WAIT_MILLIS]. Under overload this keeps timers and
+     * ready tasks on time instead of letting new starts take the machine (the starts slow to what the
+     * workers finish); without load it costs a few volatile reads and one uncontended lock. Not
+     * applied under the virtual clock, whose tests rely on exact interleavings.
      */
     suspend fun awaitAdmission() {
-        if (clock.isVirtual || !isBehind()) return
+        if (clock.isVirtual) return
+        if (isBehind()) awaitCaughtUp()
+        val turn = startPace.admit(clock.now())
+        if (turn > 0) kotlinx.coroutines.delay(turn.coerceAtMost(ADMISSION_MAX_WAIT_MILLIS))
+    }
+
+    private suspend fun awaitCaughtUp() {
         kotlinx.coroutines.withTimeoutOrNull(ADMISSION_MAX_WAIT_MILLIS) {
             while (true) {
                 // Taken before the check: a catch-up after the check completes this very signal.
                 val signal = caughtUpSignal.get()
                 if (!isBehind()) break
-                signal.await()
+                // Lag ends by time passing (no late task for a while), which completes no signal.
+                kotlinx.coroutines.withTimeoutOrNull(LAG_STALE_MILLIS) { signal.await() }
             }
         }
     }
@@ -223,3 +246,12 @@ internal class Engine(
 private const val PURGE_INTERVAL_MILLIS = 60_000L
 private const val PURGE_BATCH = 100
 private const val ADMISSION_MAX_WAIT_MILLIS = 1_000L
+
+/** A workflow task that starts later than this after it was due shows that this instance is behind. */
+private const val LAG_TARGET_MILLIS = 30L
+
+/** The window over which the smallest workflow task lag is taken. */
+private const val LAG_WINDOW_MILLIS = 100L
+
+/** With no workflow task starting for this long, a lag seen before no longer holds starts back. */
+private const val LAG_STALE_MILLIS = 200L

@@ -127,6 +127,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Hints gathered inside a transaction, given to the listener only after it committed. */
+    /** A workflow task stored leased to a local worker: run id, lease token, slot, and when the task was due. */
+    internal data class EagerWorkflowTask(val runId: String, val token: Long, val slot: EagerSlot<WorkflowTaskLease>, val readyAt: Long)
+
     internal class Hints {
         val workflowQueues = LinkedHashSet<Pair<String, String>>()
         val activityQueues = LinkedHashSet<Pair<String, String>>()
@@ -136,8 +139,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         var earliestTimer: Long? = null
         fun timer(at: Long) { earliestTimer = earliestTimer?.coerceAtMost(at) ?: at }
 
-        /** Workflow tasks stored leased to a local worker: run id, lease token, slot. */
-        val eagerWorkflowTasks = ArrayList<Triple<String, Long, EagerSlot<WorkflowTaskLease>>>()
+        /** Workflow tasks stored leased to a local worker. */
+        val eagerWorkflowTasks = ArrayList<EagerWorkflowTask>()
         val eagerWorkflowLeases = ArrayList<Pair<EagerSlot<WorkflowTaskLease>, WorkflowTaskLease>>()
         val eagerActivities = ArrayList<Pair<EagerSlot<ActivityTaskLease>, ActivityTaskLease>>()
 
@@ -146,7 +149,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
         /** The transaction did not commit: give the reserved slots back. */
         fun releaseEager() {
-            eagerWorkflowTasks.forEach { it.third.release() }
+            eagerWorkflowTasks.forEach { it.slot.release() }
             eagerWorkflowLeases.forEach { it.first.release() }
             eagerActivities.forEach { it.first.release() }
             eagerWorkflowTasks.clear()
@@ -874,18 +877,24 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     }
 
     /** Records an input for the run's next workflow task and makes sure such a task exists. */
-    internal fun addInput(run: ResultRow, input: EventAttributes, now: Long, hints: Hints) = addInput(toRunRecord(run), input, now, hints)
+    internal fun addInput(run: ResultRow, input: EventAttributes, now: Long, hints: Hints, dueAt: Long = now) =
+        addInput(toRunRecord(run), input, now, hints, dueAt)
 
-    internal fun addInput(run: RunRecord, input: EventAttributes, now: Long, hints: Hints) {
+    /**
+     * Adds [input] to the run's inbox and makes sure a workflow task will consume it. A new task is
+     * visible from [dueAt] (at most [now]): the time the input was due, so that it queues behind only
+     * work that was due before it (a fired timer is due at its fire time, not when it was fired).
+     */
+    internal fun addInput(run: RunRecord, input: EventAttributes, now: Long, hints: Hints, dueAt: Long = now) {
         insertInbox(run.runId, input, now)
-        ensureWorkflowTask(run, now, hints)
+        ensureWorkflowTask(run, now, hints, dueAt.coerceAtMost(now))
     }
 
-    private fun ensureWorkflowTask(run: RunRecord, now: Long, hints: Hints) {
+    private fun ensureWorkflowTask(run: RunRecord, now: Long, hints: Hints, dueAt: Long = now) {
         val id = run.runId
         val exists = WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq id }.any()
         if (!exists) {
-            insertWorkflowTask(id, run.namespace, run.taskQueue, now, now, 0, hints) { run.taskTimeoutMillis }
+            insertWorkflowTask(id, run.namespace, run.taskQueue, dueAt, now, 0, hints) { run.taskTimeoutMillis }
         } else {
             // A run whose first task waits out a start delay (or a retry's back-off) starts now, as in Temporal.
             if (run.nextEventId == 2L) {
@@ -915,7 +924,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             hints.workflowQueues += namespace to taskQueue
             if (visibleAt > now) hints.timer(visibleAt)
         } else {
-            hints.eagerWorkflowTasks += Triple(runId, token + 1, slot)
+            hints.eagerWorkflowTasks += EagerWorkflowTask(runId, token + 1, slot, visibleAt)
         }
     }
 
@@ -945,11 +954,11 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private fun leaseEagerWorkflowTasks(hints: Hints) {
         // Each slot is in exactly one of the hints' lists at any moment, so a failure here releases it once.
         while (hints.eagerWorkflowTasks.isNotEmpty()) {
-            val (id, token, slot) = hints.eagerWorkflowTasks.first()
+            val (id, token, slot, readyAt) = hints.eagerWorkflowTasks.first()
             // A run this transaction created (and did not close) is known as it was stored.
             hints.createdRuns[id]?.takeIf { id !in hints.closedRuns }?.let { (record, started) ->
                 hints.eagerWorkflowTasks.removeAt(0)
-                hints.eagerWorkflowLeases += slot to WorkflowTaskLease(record, token, slot.owner, inboxOf(id), listOf(started))
+                hints.eagerWorkflowLeases += slot to WorkflowTaskLease(record, token, slot.owner, inboxOf(id), listOf(started), readyAt)
                 continue
             }
             val run = runRow(id)?.takeIf { it[WorkflowExecutions.status] == RunStatus.RUNNING.name }
@@ -958,7 +967,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 slot.release()
                 continue
             }
-            val lease = WorkflowTaskLease(toRunRecord(run), token, slot.owner, inboxOf(id))
+            val lease = WorkflowTaskLease(toRunRecord(run), token, slot.owner, inboxOf(id), readyAt = readyAt)
             hints.eagerWorkflowTasks.removeAt(0)
             hints.eagerWorkflowLeases += slot to lease
         }
@@ -991,7 +1000,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     // ---------------------------------------------------------------- workflow tasks
 
     override fun pollWorkflowTasks(namespace: String, taskQueue: String, owner: String, max: Int, leaseMillis: Long, now: Long): List<WorkflowTaskLease> = write {
-        val claimed = WorkflowTasks.select(WorkflowTasks.runId, WorkflowTasks.leaseToken)
+        val claimed = WorkflowTasks.select(WorkflowTasks.runId, WorkflowTasks.leaseToken, WorkflowTasks.visibleAt)
             .where {
                 (WorkflowTasks.namespace eq namespace) and (WorkflowTasks.taskQueue eq taskQueue) and
                     (WorkflowTasks.visibleAt lessEq now) and
@@ -1000,13 +1009,13 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .orderBy(WorkflowTasks.visibleAt)
             .limit(max)
             .forUpdate(ForUpdateOption.PostgreSQL.ForUpdate(ForUpdateOption.PostgreSQL.MODE.SKIP_LOCKED))
-            .map { it[WorkflowTasks.runId] to it[WorkflowTasks.leaseToken] + 1 }
-        claimed.mapNotNull { (id, token) ->
+            .map { Triple(it[WorkflowTasks.runId], it[WorkflowTasks.leaseToken] + 1, it[WorkflowTasks.visibleAt]) }
+        claimed.mapNotNull { (id, token, visibleAt) ->
             val run = HotSql.readRun(jdbc, id)
             // The run's own workflow task timeout, when its start set one, is the lease; else the worker's.
             HotSql.leaseWorkflowTask(jdbc, id, owner, token, run?.taskTimeoutMillis ?: leaseMillis)
             if (run == null) return@mapNotNull null
-            WorkflowTaskLease(run, token, owner, inboxOf(id))
+            WorkflowTaskLease(run, token, owner, inboxOf(id), readyAt = visibleAt)
         }
     }
 
@@ -1391,13 +1400,13 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     override fun fireDueTimers(now: Long, max: Int): Int {
         val due = read {
-            Timers.select(Timers.runId, Timers.seq).where { Timers.fireAt lessEq now }
-                .orderBy(Timers.fireAt).limit(max).map { it[Timers.runId] to it[Timers.seq] }
+            Timers.select(Timers.runId, Timers.seq, Timers.fireAt).where { Timers.fireAt lessEq now }
+                .orderBy(Timers.fireAt).limit(max).map { Triple(it[Timers.runId], it[Timers.seq], it[Timers.fireAt]) }
         }
         if (due.isEmpty()) return 0
         return write { hints ->
             var fired = 0
-            for ((id, seq) in due.sortedBy { it.first }) {
+            for ((id, seq, fireAt) in due.sortedBy { it.first }) {
                 val run = lockOpenRun(id) ?: continue
                 val deleted = Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq seq) }
                 if (deleted != 1) continue
@@ -1407,7 +1416,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                     val failure = FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = timeoutType)
                     closeByEngine(run, WorkflowTimedOut(timeoutType), RunStatus.TIMED_OUT, failure, now, hints, retry = true)
                 } else {
-                    addInput(run, TimerFired(seq), now, hints)
+                    addInput(run, TimerFired(seq), now, hints, dueAt = fireAt)
                 }
                 fired++
             }
