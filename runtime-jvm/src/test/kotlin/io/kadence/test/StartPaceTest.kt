@@ -42,20 +42,20 @@ class StartPaceTest {
         pace.taskStarted(60, 99)
         assertFalse(pace.taskStarted(70, 100))
         assertTrue(pace.isLagging(100))
-        assertEquals(700.0, pace.startsPerSecond, 1e-9, "70 % of the 1,000 starts/s admitted")
-        // Starts asked for at once go one 1/700 s after another.
+        assertEquals(500.0, pace.startsPerSecond, 1e-9, "half of the 1,000 starts/s admitted")
+        // Starts asked for at once go 2 ms after one another.
         val waits = (0 until 8).map { pace.admit(100) }
-        assertEquals(listOf(0L, 1L, 2L, 4L, 5L, 7L, 8L, 10L), waits)
+        assertEquals(listOf(0L, 2L, 4L, 6L, 8L, 10L, 12L, 14L), waits)
 
         // Still late a window later: cut again, from the rate, not from what was admitted.
         assertFalse(pace.taskStarted(50, 200))
-        assertEquals(490.0, pace.startsPerSecond, 1e-9)
+        assertEquals(250.0, pace.startsPerSecond, 1e-9)
 
         // On time: the window that ends the lag reports the catch-up once.
         pace.taskStarted(5, 250)
         assertTrue(pace.taskStarted(5, 300))
         assertFalse(pace.isLagging(300))
-        assertEquals(490.0 * 1.05, pace.startsPerSecond, 1e-9)
+        assertEquals(270.0, pace.startsPerSecond, 1e-9, "raised by 20 a second, since 5 % of 250 is less")
         assertFalse(pace.taskStarted(5, 400))
 
         // Rising 5 % a window, the rate reaches the ceiling and pacing ends.

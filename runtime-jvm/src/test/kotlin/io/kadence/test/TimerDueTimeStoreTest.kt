@@ -52,4 +52,34 @@ class TimerDueTimeStoreTest {
             assertEquals(listOf(WorkflowSignaled("poke", null)), after.inbox.map { it.attributes })
         }
     }
+
+    @Test
+    fun `many runs' due timers are fired in two transactions, each run's timers together`() {
+        val url = if (TestStores.isPostgres) TestStores.newPgSchema() else StoreConfig.h2Memory("timer-fire-" + UUID.randomUUID()).jdbcUrl
+        val user = if (TestStores.isPostgres) TestStores.pgUser else "sa"
+        JdbcHistoryStore(StoreConfig(url, user, "", 4)).use { store ->
+            val ids = (0 until 40).map { "sleeper-%02d".format(it) }
+            for (id in ids) store.startWorkflow(StartWorkflowRequest("default", id, "T", "q", "run-$id", null, WorkflowStarted("T", id, "q", null, runId = "run-$id"), 1_000))
+            val firsts = store.pollWorkflowTasks("default", "q", "w", 40, 10_000, 1_000)
+            assertEquals(40, firsts.size)
+            for (task in firsts) {
+                val events = buildList {
+                    add(HistoryEvent(2, 1_000, WorkflowTaskCompleted("w")))
+                    add(HistoryEvent(3, 1_000, TimerStarted(1, 500, 1_500)))
+                    // One run, in the middle (where the due runs are split), has two timers due.
+                    if (task.run.workflowId == "sleeper-20") add(HistoryEvent(4, 1_000, TimerStarted(2, 600, 1_600)))
+                }
+                assertEquals(TaskCompletion.COMMITTED, store.completeWorkflowTask(task, events, 0, 1_000))
+            }
+            assertEquals(41, store.fireDueTimers(2_000, 100))
+            assertEquals(0, store.fireDueTimers(2_000, 100), "every due timer fired once")
+            val tasks = store.pollWorkflowTasks("default", "q", "w", 100, 10_000, 2_000).associateBy { it.run.workflowId }
+            assertEquals(ids.toSet(), tasks.keys)
+            for ((id, task) in tasks) {
+                val want = if (id == "sleeper-20") listOf(TimerFired(1), TimerFired(2)) else listOf(TimerFired(1))
+                assertEquals(want, task.inbox.map { it.attributes }, id)
+                assertEquals(1_500L, task.readyAt, "$id's task is due at its first timer's fire time")
+            }
+        }
+    }
 }

@@ -76,7 +76,7 @@ internal class StartPace(
 
     private companion object {
         /** A lagging window sets the rate to this share of the starts it admitted. */
-        const val DECREASE = 0.7
+        const val DECREASE = 0.5
         /** A window on time raises the rate by this share (at least [MIN_RATE]). */
         const val INCREASE = 0.05
         /** The rate never goes below this many starts per second. */

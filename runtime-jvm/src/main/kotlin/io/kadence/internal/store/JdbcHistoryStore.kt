@@ -122,14 +122,15 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private val notifications: PgNotifications? = if (config.isPostgres) PgNotifications(config) { listener } else null
 
     override fun close() {
+        timerFiring.shutdown()
         notifications?.close()
         dataSource.close()
     }
 
-    /** Hints gathered inside a transaction, given to the listener only after it committed. */
     /** A workflow task stored leased to a local worker: run id, lease token, slot, and when the task was due. */
     internal data class EagerWorkflowTask(val runId: String, val token: Long, val slot: EagerSlot<WorkflowTaskLease>, val readyAt: Long)
 
+    /** Hints gathered inside a transaction, given to the listener only after it committed. */
     internal class Hints {
         val workflowQueues = LinkedHashSet<Pair<String, String>>()
         val activityQueues = LinkedHashSet<Pair<String, String>>()
@@ -1404,9 +1405,29 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                 .orderBy(Timers.fireAt).limit(max).map { Triple(it[Timers.runId], it[Timers.seq], it[Timers.fireAt]) }
         }
         if (due.isEmpty()) return 0
-        return write { hints ->
+        // A run's timers stay in one transaction; with many due, two transactions fire them at once.
+        val runs = due.groupBy { it.first }.toSortedMap().values.toList()
+        if (runs.size < PARALLEL_FIRE_MIN) return fireTimers(runs.flatten(), now)
+        val second = runs.subList(runs.size / 2, runs.size).flatten()
+        val helper = java.util.concurrent.CompletableFuture.supplyAsync({ fireTimers(second, now) }, timerFiring)
+        val first = fireTimers(runs.subList(0, runs.size / 2).flatten(), now)
+        return first + try {
+            helper.join()
+        } catch (e: java.util.concurrent.CompletionException) {
+            throw e.cause ?: e
+        }
+    }
+
+    /** Timer firing's second transaction runs here (a daemon thread, made when first needed). */
+    private val timerFiring = java.util.concurrent.Executors.newSingleThreadExecutor { r ->
+        Thread(r, "kadence-timer-fire").apply { isDaemon = true }
+    }
+
+    /** Fires [due] timers (run id, seq, fire time; sorted by run id) in one transaction. */
+    private fun fireTimers(due: List<Triple<String, Long, Long>>, now: Long): Int =
+        write { hints ->
             var fired = 0
-            for ((id, seq, fireAt) in due.sortedBy { it.first }) {
+            for ((id, seq, fireAt) in due) {
                 val run = lockOpenRun(id) ?: continue
                 val deleted = Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq seq) }
                 if (deleted != 1) continue
@@ -1422,7 +1443,6 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             }
             fired
         }
-    }
 
     /**
      * Which deadline a run's timeout timer stood for, as a timeout type and words for the message: the
@@ -1531,6 +1551,13 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     private companion object {
         /** Sequence number of the timer row that enforces a run's timeout (workflow timers are numbered from 1). */
         const val RUN_TIMEOUT_SEQ = -1L
+
+        /**
+         * From this many runs with due timers, they are fired in two transactions at once. On
+         * PostgreSQL each timer is a few round trips, so one transaction at a time capped firing at
+         * about 600 timers a second.
+         */
+        const val PARALLEL_FIRE_MIN = 32
         val headerJson = Json
         val headerSerializer = MapSerializer(String.serializer(), String.serializer())
     }
