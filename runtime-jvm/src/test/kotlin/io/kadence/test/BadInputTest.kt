@@ -9,7 +9,10 @@ import io.kadence.dsl.workflow
 import io.kadence.failure.InvalidArgumentException
 import io.kadence.history.ActivityScheduled
 import io.kadence.schedule.ScheduleSpec
+import io.kadence.workflow.ChildWorkflowOptions
+import io.kadence.workflow.ParentClosePolicy
 import io.kadence.workflow.activity
+import io.kadence.workflow.executeChild
 import io.kadence.workflow.onQuery
 import io.kadence.workflow.onUpdate
 import io.kadence.workflow.signalChannel
@@ -56,8 +59,81 @@ val HostileNames = workflow<Unit, List<String>>("HostileNames") {
 /** Calls one activity; returns the task queue it ran on. */
 val QueueEcho = workflow<Unit, String>("QueueEcho") { activity<String>("where", options = ActivityOptions(startToClose = 1.hours)) }
 
+/** A child that returns its own workflow id and task queue. */
+val WhoAmI = workflow<Unit, String>("WhoAmI") { info.workflowId + " @ " + info.taskQueue }
+
+/**
+ * Starts a child under each hostile workflow id, then one on each hostile task queue (where no
+ * worker polls: only its start is awaited), and tries to continue as new on a queue with a NUL;
+ * returns what each call did.
+ */
+val HostileChildren = workflow<Unit, List<String>>("HostileChildren") {
+    fun attempt(block: suspend () -> String): suspend () -> String = {
+        try {
+            block()
+        } catch (e: InvalidArgumentException) {
+            "refused: ${e.message}"
+        }
+    }
+    val calls = HOSTILE.map { id ->
+        attempt { startChild(WhoAmI, Unit, ChildWorkflowOptions(workflowId = id)).result() }
+    } + HOSTILE.mapIndexed { i, queue ->
+        attempt { startChild(WhoAmI, Unit, ChildWorkflowOptions(workflowId = "on-queue-$i", taskQueue = queue, parentClosePolicy = ParentClosePolicy.ABANDON)).started(); "started" }
+    } + listOf(
+        attempt { startChild(WhoAmI, Unit, ChildWorkflowOptions(workflowId = "no-time", runTimeout = kotlin.time.Duration.ZERO)).result() },
+        attempt { continueAsNew(Unit, Unit::class.java, taskQueue = "nul\u0000queue") },
+    )
+    calls.map { it() }
+}
+
 /** Hostile ids and names: each is stored and found again exactly, or refused with a typed error before anything is stored. */
 class BadInputTest {
+    @Test
+    fun `hostile child ids and queues from workflow code are used exactly or refused at the call, with nothing recorded`() = runBlocking {
+        TestStores.open().use { kadence ->
+            kadence.worker("parents", TestStores.workerOptions()) { register(HostileChildren); register(WhoAmI) }.start()
+            val h = kadence.client.start(HostileChildren, Unit) { id = "hostile-parent"; taskQueue = "parents" }
+            val outcomes = h.result(30.seconds)
+            val n = HOSTILE.size
+            for ((i, id) in HOSTILE.withIndex()) {
+                if (id in REFUSED) assertTrue(outcomes[i].startsWith("refused: workflow id of child workflow 'WhoAmI' of workflow 'hostile-parent' "), outcomes[i])
+                else assertEquals("$id @ parents", outcomes[i])
+                val queue = outcomes[n + i]
+                if (id in REFUSED) assertTrue(queue.startsWith("refused: task queue of child workflow 'WhoAmI' of workflow 'hostile-parent' "), queue)
+                else assertEquals("started", queue)
+            }
+            assertEquals("refused: workflow id of child workflow 'WhoAmI' of workflow 'hostile-parent' must not be blank", outcomes[HOSTILE.indexOf("")])
+            assertEquals("refused: runTimeout of child workflow 'WhoAmI' of workflow 'hostile-parent' must be positive, was 0s", outcomes[2 * n])
+            assertEquals("refused: task queue to continue workflow 'hostile-parent' on must not contain NUL characters", outcomes[2 * n + 1])
+            // Only the accepted children were recorded, under exactly their ids and queues.
+            val started = h.history().toList().mapNotNull { it.attributes as? io.kadence.history.ChildWorkflowScheduled }
+            assertEquals(HOSTILE.filter { it !in REFUSED } + HOSTILE.indices.filter { HOSTILE[it] !in REFUSED }.map { "on-queue-$it" }, started.map { it.workflowId })
+            assertEquals(HOSTILE.filter { it !in REFUSED }, started.drop(n - REFUSED.size).map { it.taskQueue })
+            for (id in HOSTILE.filter { it !in REFUSED }) assertEquals("$id @ parents", kadence.client.handle(WhoAmI, id).result(30.seconds))
+        }
+    }
+
+    @Test
+    fun `a child's default id that would be over the limit is refused, naming the way out`() = runBlocking {
+        TestStores.open().use { kadence ->
+            val parent = workflow<Unit, String>("LongParent") {
+                try {
+                    executeChild(WhoAmI, Unit)
+                } catch (e: InvalidArgumentException) {
+                    e.message!!
+                }
+            }
+            kadence.worker("long", TestStores.workerOptions()) { register(parent); register(WhoAmI) }.start()
+            val id = "p".repeat(995)
+            val message = kadence.client.start(parent, Unit) { this.id = id; taskQueue = "long" }.result(30.seconds)
+            assertEquals(
+                "the default workflow id of child workflow 'WhoAmI' of workflow '$id' (the parent's id + '/child-1') is 1003 characters, " +
+                    "over the limit of 1000; give the child a workflowId of its own",
+                message,
+            )
+        }
+    }
+
     private val hostile = HOSTILE
 
     @Test

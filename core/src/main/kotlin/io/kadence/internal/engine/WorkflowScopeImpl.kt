@@ -47,17 +47,32 @@ internal class WorkflowScopeImpl(
     }
 
     override fun continueAsNew(input: Any?, inputType: Type, workflowType: String?, taskQueue: String?): Nothing {
+        workflowType?.let { io.kadence.internal.Names.check("workflow type to continue workflow '${info.workflowId}' as", it) }
+        taskQueue?.let { io.kadence.internal.Names.check("task queue to continue workflow '${info.workflowId}' on", it) }
         val encoded = if (inputType == Unit::class.java || inputType == Void.TYPE) null
             else io.kadence.converter.Payloads.encode(executor.converter, input, inputType, "input of the run continuing workflow '${info.workflowId}'")
         throw ContinueAsNewRequest(encoded, workflowType, taskQueue)
     }
 
     override fun <I, O> startChild(definition: io.kadence.workflow.WorkflowDefinition<I, O>, input: I, options: io.kadence.workflow.ChildWorkflowOptions): io.kadence.workflow.ChildWorkflowHandle<O> {
+        // Refused at the call, as a client start would be, before anything is recorded or stored.
+        val child = "child workflow '${definition.name}' of workflow '${info.workflowId}'"
+        options.workflowId?.let { io.kadence.internal.Names.check("workflow id of $child", it) }
+        options.taskQueue?.let { io.kadence.internal.Names.check("task queue of $child", it) }
+        options.executionTimeout?.let { if (!it.isPositive()) throw io.kadence.failure.InvalidArgumentException("executionTimeout of $child must be positive, was $it") }
+        options.runTimeout?.let { if (!it.isPositive()) throw io.kadence.failure.InvalidArgumentException("runTimeout of $child must be positive, was $it") }
         val encoded = if (definition.inputType == Unit::class.java || definition.inputType == Void.TYPE) null
             else io.kadence.converter.Payloads.encode(executor.converter, input, definition.inputType, "input of child workflow '${definition.name}'")
+        val next = executor.state.peekSeq()
+        val childId = options.workflowId ?: "${info.workflowId}/child-$next".also {
+            if (it.length > io.kadence.internal.Names.MAX_LENGTH) throw io.kadence.failure.InvalidArgumentException(
+                "the default workflow id of $child (the parent's id + '/child-$next') is ${it.length} characters, over the limit of " +
+                    "${io.kadence.internal.Names.MAX_LENGTH}; give the child a workflowId of its own",
+            )
+        }
         val seq = executor.state.nextSeq()
         val scheduled = io.kadence.history.ChildWorkflowScheduled(
-            seq, definition.name, options.workflowId ?: "${info.workflowId}/child-$seq", options.taskQueue ?: info.taskQueue, encoded,
+            seq, definition.name, childId, options.taskQueue ?: info.taskQueue, encoded,
             options.executionTimeout?.inWholeMilliseconds, options.runTimeout?.inWholeMilliseconds, options.parentClosePolicy.name,
             currentHeaders(),
         )

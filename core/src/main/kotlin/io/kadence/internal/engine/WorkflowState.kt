@@ -48,6 +48,9 @@ internal class WorkflowState(private val executor: WorkflowExecutor) : DurableTi
 
     fun nextSeq(): Long = nextSeq++
 
+    /** The number [nextSeq] will give next, without taking it. */
+    fun peekSeq(): Long = nextSeq
+
     val markers = Markers(executor)
 
     val sessions = WorkflowSessions(executor)
