@@ -58,6 +58,30 @@ class RetentionTest {
     }
 
     @Test
+    fun `the engine's retention pass deletes one batch per call, so the timer loop is never held for a whole backlog`() = runBlocking {
+        val url = storeUrl()
+        TestKadence.create(url, storeUser, "") { namespace = "passes"; retention = 1.days }.use { kadence ->
+            TestKadence.holdTime(kadence)
+            kadence.worker("ret", TestStores.workerOptions()) { register(Immediate) }.start()
+            (1..5).forEach { i -> kadence.client.start(Immediate, "c$i") { id = "c$i"; taskQueue = "ret" }.result(30.seconds) }
+            val later = kadence.virtualNow() + 2.days.inWholeMilliseconds
+            // A second engine on the same database, with no timer service: only these calls purge.
+            val purger = io.kadence.internal.runtime.Engine(
+                io.kadence.internal.store.JdbcHistoryStore(StoreConfig(url, storeUser, "", 2)),
+                io.kadence.internal.runtime.SystemEngineClock, io.kadence.converter.DataConverter.default, "passes", "purger",
+            )
+            purger.use {
+                it.purgeBatchSize = 2
+                // Two runs deleted, more to look at (counted as one more unit of work), twice; then the last run.
+                assertEquals(listOf(3, 3, 1), (1..3).map { _ -> it.purgeIfDue(later) })
+                assertEquals(emptyList(), kadence.client.list().map { r -> r.workflowId })
+                assertEquals(0, it.purgeIfDue(later + 59_000), "the next pass starts a minute after this one")
+                assertEquals(0, it.purgeIfDue(later + 60_000), "a new pass finds nothing left")
+            }
+        }
+    }
+
+    @Test
     fun `purge goes through expired runs a batch at a time and leaves open runs untouched`() = runBlocking {
         TestKadence.create(storeUrl(), storeUser, "") { namespace = "batches"; retention = 1.days }.use { kadence ->
             TestKadence.holdTime(kadence)

@@ -30,26 +30,31 @@ internal class Engine(
     /** Receives closed runs and their histories before retention deletes them. */
     private val retentionExport: ((io.kadence.internal.spi.RunRecord, List<io.kadence.history.HistoryEvent>) -> Unit)? = null,
 ) : StoreListener, EagerDispatch, AutoCloseable {
+    /** Engine time at which the current (or last) retention pass started. */
     private var lastPurge = Long.MIN_VALUE
+
+    /** Where the current retention pass goes on; null between passes. */
+    private var purgeCursor: io.kadence.internal.spi.PurgeCursor? = null
 
     /** How many expired runs one retention batch looks at (tests make it small). */
     @Volatile var purgeBatchSize: Int = PURGE_BATCH
 
     /**
-     * Deletes closed runs past the namespace's retention, a batch at a time, at most once a minute of
-     * engine time. Runs whose export fails are passed over until the next pass.
+     * Deletes closed runs past the namespace's retention, one batch per call: a pass starts at most
+     * once a minute of engine time and goes on with the next batch at each call until it has been
+     * through every expired run. The timer service calls this between firing timers, so a large
+     * backlog of expired runs never holds timers back for more than one batch. Runs whose export
+     * fails are passed over until the next pass. Returns the runs deleted.
      */
     fun purgeIfDue(now: Long): Int {
-        if (lastPurge != Long.MIN_VALUE && now - lastPurge < PURGE_INTERVAL_MILLIS) return 0
-        lastPurge = now
-        var purged = 0
-        var cursor: io.kadence.internal.spi.PurgeCursor? = null
-        do {
-            val batch = store.purgeClosedRuns(namespace, now, purgeBatchSize, cursor, retentionExport)
-            purged += batch.purged
-            cursor = batch.next
-        } while (cursor != null)
-        return purged
+        if (purgeCursor == null) {
+            if (lastPurge != Long.MIN_VALUE && now - lastPurge < PURGE_INTERVAL_MILLIS) return 0
+            lastPurge = now
+        }
+        val batch = store.purgeClosedRuns(namespace, lastPurge, purgeBatchSize, purgeCursor, retentionExport)
+        purgeCursor = batch.next
+        // A batch that deleted nothing but has more to look at still counts as work, so the pass goes on.
+        return batch.purged + if (batch.next != null) 1 else 0
     }
 
     val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)

@@ -59,7 +59,7 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 worked += store.expireActivities(now, 200)
                 worked += engine.sessionHosts.sweep(now)
                 worked += store.schedules.process(now, 100)
-                engine.purgeIfDue(now)
+                worked += engine.purgeIfDue(now)
                 if (worked > 0) continue
                 if (clock is VirtualClock) {
                     if (clock.held) { engine.timerWake.await(5); continue }
