@@ -1,9 +1,6 @@
 package io.kadence.test
 
 import ch.qos.logback.classic.Level
-import ch.qos.logback.classic.Logger
-import ch.qos.logback.classic.spi.ILoggingEvent
-import ch.qos.logback.core.read.ListAppender
 import io.kadence.activity.ActivityContext
 import io.kadence.activity.ActivityInfo
 import io.kadence.activity.ActivityOptions
@@ -23,7 +20,6 @@ import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import kotlinx.coroutines.yield
-import org.slf4j.LoggerFactory
 import java.io.IOException
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CopyOnWriteArrayList
@@ -171,11 +167,7 @@ class ActivityTest {
 
     @Test
     fun `a completion from a worker whose lease expired is rejected and only the retry's result reaches the workflow`() = runBlocking {
-        val runnerLog = LoggerFactory.getLogger(ActivityTaskRunner::class.java) as Logger
-        val captured = ListAppender<ILoggingEvent>().apply { start() }
-        val previousLevel = runnerLog.level
-        runnerLog.level = Level.INFO
-        runnerLog.addAppender(captured)
+        val captured = LogCapture.of(ActivityTaskRunner::class.java, Level.INFO)
         val release = CountDownLatch(1)
         val firstStarted = CompletableDeferred<Unit>()
         val runs = AtomicInteger()
@@ -216,8 +208,7 @@ class ActivityTest {
             }
         } finally {
             release.countDown()
-            runnerLog.detachAppender(captured)
-            runnerLog.level = previousLevel
+            captured.detach()
         }
     }
 

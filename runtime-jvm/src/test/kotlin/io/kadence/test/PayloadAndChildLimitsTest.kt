@@ -1,9 +1,6 @@
 package io.kadence.test
 
 import ch.qos.logback.classic.Level
-import ch.qos.logback.classic.Logger
-import ch.qos.logback.classic.spi.ILoggingEvent
-import ch.qos.logback.core.read.ListAppender
 import io.kadence.KadenceLimits
 import io.kadence.activity.ActivityOptions
 import io.kadence.client.WorkflowStatus
@@ -16,7 +13,6 @@ import io.kadence.internal.runtime.WorkflowTaskRunner
 import io.kadence.workflow.ChildWorkflowOptions
 import io.kadence.workflow.activity
 import kotlinx.coroutines.runBlocking
-import org.slf4j.LoggerFactory
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
@@ -150,9 +146,7 @@ class PayloadAndChildLimitsTest {
 
     @Test
     fun `a run whose history passes the warning size logs one warning that suggests continue-as-new`() = runBlocking {
-        val runnerLog = LoggerFactory.getLogger(WorkflowTaskRunner::class.java) as Logger
-        val captured = ListAppender<ILoggingEvent>().apply { start() }
-        runnerLog.addAppender(captured)
+        val captured = LogCapture.of(WorkflowTaskRunner::class.java)
         val saved = KadenceLimits.historyWarningEvents
         KadenceLimits.historyWarningEvents = 10
         try {
@@ -169,7 +163,7 @@ class PayloadAndChildLimitsTest {
             }
         } finally {
             KadenceLimits.historyWarningEvents = saved
-            runnerLog.detachAppender(captured)
+            captured.detach()
         }
     }
 }

@@ -1,9 +1,6 @@
 package io.kadence.test
 
 import ch.qos.logback.classic.Level
-import ch.qos.logback.classic.Logger
-import ch.qos.logback.classic.spi.ILoggingEvent
-import ch.qos.logback.core.read.ListAppender
 import io.kadence.client.WorkflowStatus
 import io.kadence.client.signal
 import io.kadence.client.update
@@ -23,7 +20,6 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
-import org.slf4j.LoggerFactory
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
@@ -106,11 +102,7 @@ class RaceTest {
 
     @Test
     fun `a workflow task whose lease expired is taken over by a second worker and the first worker's completion is rejected`() = runBlocking {
-        val runnerLog = LoggerFactory.getLogger(WorkflowTaskRunner::class.java) as Logger
-        val captured = ListAppender<ILoggingEvent>().apply { start() }
-        val previousLevel = runnerLog.level
-        runnerLog.level = Level.DEBUG
-        runnerLog.addAppender(captured)
+        val captured = LogCapture.of(WorkflowTaskRunner::class.java, Level.DEBUG)
         val round = LeaseGate.Round().also { LeaseGate.round = it }
         try {
             TestStores.open().use { kadence ->
@@ -150,8 +142,7 @@ class RaceTest {
             }
         } finally {
             round.release.forEach { it.countDown() }
-            runnerLog.detachAppender(captured)
-            runnerLog.level = previousLevel
+            captured.detach()
         }
     }
 

@@ -128,9 +128,7 @@ class RetentionTest {
         val failing = java.util.concurrent.atomic.AtomicBoolean(true)
         val attempts = java.util.concurrent.atomic.AtomicInteger()
         val exported = java.util.concurrent.ConcurrentLinkedQueue<String>()
-        val warnings = ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>().apply { start() }
-        val retentionLog = org.slf4j.LoggerFactory.getLogger("io.kadence.retention") as ch.qos.logback.classic.Logger
-        retentionLog.addAppender(warnings)
+        val warnings = LogCapture.of("io.kadence.retention")
         try {
             TestKadence.create(storeUrl(), storeUser, "") {
                 namespace = "flaky"
@@ -176,7 +174,7 @@ class RetentionTest {
                 assertEquals(listOf("open"), kadence.client.list().map { it.workflowId })
             }
         } finally {
-            retentionLog.detachAppender(warnings)
+            warnings.detach()
         }
     }
 

@@ -1,9 +1,6 @@
 package io.kadence.test
 
 import ch.qos.logback.classic.Level
-import ch.qos.logback.classic.Logger
-import ch.qos.logback.classic.spi.ILoggingEvent
-import ch.qos.logback.core.read.ListAppender
 import io.kadence.activity.ActivityOptions
 import io.kadence.client.signal
 import io.kadence.dsl.workflow
@@ -24,7 +21,6 @@ import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
-import org.slf4j.LoggerFactory
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertTrue
@@ -58,11 +54,7 @@ class SessionDeadHostTest {
 
     @Test
     fun `a successful result reported by a host after it was declared dead is rejected and never recorded`() = runBlocking {
-        val runnerLog = LoggerFactory.getLogger(ActivityTaskRunner::class.java) as Logger
-        val captured = ListAppender<ILoggingEvent>().apply { start() }
-        val previousLevel = runnerLog.level
-        runnerLog.level = Level.INFO
-        runnerLog.addAppender(captured)
+        val captured = LogCapture.of(ActivityTaskRunner::class.java, Level.INFO)
         val started = CompletableDeferred<String>()
         val gate = CompletableDeferred<Unit>()
         val returned = CompletableDeferred<String>()
@@ -116,8 +108,7 @@ class SessionDeadHostTest {
             }
         } finally {
             gate.complete(Unit)
-            runnerLog.detachAppender(captured)
-            runnerLog.level = previousLevel
+            captured.detach()
         }
     }
 }

@@ -1,12 +1,8 @@
 package io.kadence.test
 
 import ch.qos.logback.classic.Level
-import ch.qos.logback.classic.Logger
-import ch.qos.logback.classic.spi.ILoggingEvent
-import ch.qos.logback.core.read.ListAppender
 import io.kadence.dsl.workflow
 import kotlinx.coroutines.runBlocking
-import org.slf4j.LoggerFactory
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.time.Duration.Companion.hours
@@ -24,11 +20,7 @@ val Chatty = workflow<Unit, Unit>("Chatty") {
 class WorkflowLoggerTest {
     @Test
     fun `the workflow logger writes each message once, with the run's ids in the MDC`() = runBlocking {
-        val logger = LoggerFactory.getLogger("io.kadence.workflow.Chatty") as Logger
-        val captured = ListAppender<ILoggingEvent>().apply { start() }
-        val previousLevel = logger.level
-        logger.level = Level.INFO
-        logger.addAppender(captured)
+        val captured = LogCapture.of("io.kadence.workflow.Chatty", Level.INFO)
         try {
             TestStores.open().use { kadence ->
                 kadence.worker("chatty", TestStores.workerOptions()) { register(Chatty) }.start()
@@ -44,8 +36,7 @@ class WorkflowLoggerTest {
                 }
             }
         } finally {
-            logger.detachAppender(captured)
-            logger.level = previousLevel
+            captured.detach()
         }
     }
 }

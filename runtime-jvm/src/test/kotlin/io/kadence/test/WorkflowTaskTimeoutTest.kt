@@ -1,9 +1,6 @@
 package io.kadence.test
 
 import ch.qos.logback.classic.Level
-import ch.qos.logback.classic.Logger
-import ch.qos.logback.classic.spi.ILoggingEvent
-import ch.qos.logback.core.read.ListAppender
 import io.kadence.dsl.workflow
 import io.kadence.failure.InvalidArgumentException
 import io.kadence.history.WorkflowCompleted
@@ -12,7 +9,6 @@ import io.kadence.history.WorkflowTaskCompleted
 import io.kadence.internal.runtime.WorkflowTaskRunner
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
-import org.slf4j.LoggerFactory
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.TimeUnit
 import java.util.concurrent.atomic.AtomicInteger
@@ -55,11 +51,7 @@ val StallsOnce = workflow<Unit, String>("StallsOnce") {
 class WorkflowTaskTimeoutTest {
     @Test
     fun `the start's workflow task timeout is the lease of the run's tasks, so a second worker takes over a stalled task`() = runBlocking {
-        val runnerLog = LoggerFactory.getLogger(WorkflowTaskRunner::class.java) as Logger
-        val captured = ListAppender<ILoggingEvent>().apply { start() }
-        val previousLevel = runnerLog.level
-        runnerLog.level = Level.DEBUG
-        runnerLog.addAppender(captured)
+        val captured = LogCapture.of(WorkflowTaskRunner::class.java, Level.DEBUG)
         StallGate.reset()
         try {
             TestStores.open().use { kadence ->
@@ -98,8 +90,7 @@ class WorkflowTaskTimeoutTest {
             }
         } finally {
             StallGate.release.countDown()
-            runnerLog.detachAppender(captured)
-            runnerLog.level = previousLevel
+            captured.detach()
         }
     }
 
