@@ -149,6 +149,9 @@ class ScheduleTest {
             TestKadence.advance(kadence, 3.hours)
             schedule.trigger()
             eventuallyTrue("the trigger's run") { schedule.describe().actionsTaken == 1L }
+            // Closed before time moves on: under the default overlap policy (SKIP), an action that
+            // comes due while it is still open would be skipped.
+            eventuallyTrue("the trigger's run to complete") { kadence.runsOf("pausable", "Stamp") == listOf("03:00" to WorkflowStatus.COMPLETED) }
             assertEquals("trigger", schedule.describe().recentActions.single().source)
             schedule.unpause("done")
             schedule.unpause("done")
