@@ -131,11 +131,20 @@ class KillSoakTest {
         val kadence = if (TestStores.isPostgres) Kadence.connect(url, user, password) else Kadence.embedded(dir.resolve("data"))
         return kadence.use { k ->
             runBlocking {
+                val allRuns = k.client.list(limit = Int.MAX_VALUE)
+                // What a lost workflow left behind, so that a rare failure can be read from the CI log alone.
+                suspend fun runsOf(id: String): String = allRuns.filter { it.workflowId == id || it.workflowId == "$id-child" }.map { r ->
+                    val events = k.client.handle<String>(r.workflowId, String::class.java, r.runId).history().toList()
+                    "${r.workflowId} ${r.runId} ${r.status}: " + events.takeLast(8).joinToString(", ") { "${it.eventId} ${it.attributes.describe()}" }
+                }.joinToString("; ")
                 val lost = (1..count).mapNotNull { n ->
                     val d = k.client.handle(SoakWorkflow, "soak-$n")
-                    val result = try { d.result(5.seconds) } catch (e: Exception) { return@mapNotNull "soak-$n: ${e.message}" }
+                    val result = try { d.result(5.seconds) } catch (e: Exception) { return@mapNotNull "soak-$n: ${e.message} [runs: ${runsOf("soak-$n")}]" }
                     if (result == expectedSoakResult(n)) null else "soak-$n ended with '$result', expected '${expectedSoakResult(n)}'"
                 }
+                val completed = allRuns.filter { it.workflowType == "SoakWorkflow" && it.status == WorkflowStatus.COMPLETED }
+                val twice = completed.groupBy { it.workflowId }.filterValues { it.size > 1 }.keys
+                if (twice.isNotEmpty()) println("completed more than once: $twice")
                 val duplicated = ArrayList<String>()
                 val corrupted = ArrayList<String>()
                 for (run in k.client.list(limit = Int.MAX_VALUE)) {
