@@ -153,14 +153,15 @@ internal class Engine(
     private val startPace = StartPace(LAG_TARGET_MILLIS, LAG_WINDOW_MILLIS, LAG_STALE_MILLIS)
 
     /**
-     * A workflow task of this instance starts, [lagMillis] after it became due (a fired timer: after
-     * its fire time). Slots alone do not show overload: every slot can hold a task that waits for CPU
+     * A workflow task of this instance that became due at [readyAt] (a fired timer: at its fire time)
+     * starts now. Slots alone do not show overload: every slot can hold a task that waits for CPU
      * while clients keep starting runs. So a standing queue of due work ([StartPace]) is a signal of its
      * own, and new starts wait while it lasts ([awaitAdmission]).
      */
-    fun workflowTaskStarted(lagMillis: Long) {
+    fun workflowTaskStarted(readyAt: Long) {
         if (clock.isVirtual) return
-        if (startPace.taskStarted(lagMillis, clock.now())) caughtUp()
+        val now = clock.now()
+        if (startPace.taskStarted(now - readyAt, now)) caughtUp()
     }
 
     private fun isLagging(): Boolean = startPace.isLagging(clock.now())

@@ -8,8 +8,9 @@ package io.kadence.internal.runtime
  * [windowMillis] decides: if even the promptest task of a window started more than [targetMillis]
  * late, a queue is standing. Each such window cuts the start rate (the first to [DECREASE] of what
  * was admitted in it); each window without one raises it by a step, and once the rate has climbed
- * back to [MAX_RATE], starts are no longer paced. Holding starts back and then letting every waiting one go at once (what
- * a plain on/off gate does) only moves the burst: a second later their timers are due together.
+ * back to [MAX_RATE], starts are no longer paced. Holding starts back and then letting every waiting
+ * one go at once (what a plain on/off gate does) only moves the burst: a second later their timers
+ * are due together.
  */
 internal class StartPace(
     private val targetMillis: Long,

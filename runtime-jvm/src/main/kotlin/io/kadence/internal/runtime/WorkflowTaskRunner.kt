@@ -58,7 +58,7 @@ internal class WorkflowTaskRunner(
 
     fun handle(lease: WorkflowTaskLease) {
         val run = lease.run
-        lease.readyAt?.let { engine.workflowTaskStarted(engine.clock.now() - it) }
+        lease.readyAt?.let(engine::workflowTaskStarted)
         val definition = definitionOf(run.workflowType)
         if (definition == null) {
             fail(lease, "workflow type '${run.workflowType}' is not registered on worker $workerId (task queue '$taskQueue'); " +

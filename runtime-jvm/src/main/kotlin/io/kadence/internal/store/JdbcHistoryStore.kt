@@ -891,7 +891,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         ensureWorkflowTask(run, now, hints, dueAt.coerceAtMost(now))
     }
 
-    private fun ensureWorkflowTask(run: RunRecord, now: Long, hints: Hints, dueAt: Long = now) {
+    private fun ensureWorkflowTask(run: RunRecord, now: Long, hints: Hints, dueAt: Long) {
         val id = run.runId
         val exists = WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq id }.any()
         if (!exists) {
