@@ -109,6 +109,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     override val schedules: JdbcScheduleStore = JdbcScheduleStore(this)
 
     init {
+        if (config.jdbcUrl.startsWith("jdbc:h2:file:")) H2Recovery.finishCommittedLeftovers(dataSource)
         migrate(dataSource)
         val guarded = ConnectionGuard(dataSource, StoreConfig.ISOLATION, dropZeroQueryTimeout = !config.isPostgres)
         db = Database.connect(guarded, databaseConfig = DatabaseConfig {

@@ -107,6 +107,11 @@ fun main(args: Array<String>) = runBlocking {
     println("READY")
     System.out.flush()
     for (n in 1..count) {
+        // Shows in a failed test's log how far the starts got (a start may wait for admission).
+        if (n > 1 && (n - 1) % 25 == 0) {
+            println("STARTED ${n - 1}/$count")
+            System.out.flush()
+        }
         val id = "soak-$n"
         // Started again after every restart: an open run is found again, a closed one is left alone.
         try {
