@@ -81,6 +81,23 @@ class StartPaceTest {
     }
 
     @Test
+    fun `turns are not booked past the longest wait`() {
+        val pace = StartPace(target, window, stale, maxWaitMillis = 1_000)
+        var t = 0L
+        repeat(30) {
+            pace.taskStarted(1_000, t)
+            t += window
+        }
+        assertEquals(20.0, pace.startsPerSecond, 1e-9)
+        // 40 starts at once, one turn every 50 ms: the 21st and later wait the longest wait, no more.
+        val waits = (0 until 40).map { pace.admit(t) }
+        assertEquals((0 until 20).map { it * 50L } + List(20) { 1_000L }, waits)
+        // Once they have gone, the next start's turn is one interval after the last, not 20 intervals later.
+        pace.taskStarted(1_000, t + 1_000)
+        assertEquals(50, pace.admit(t + 1_000), "booked without the cap, it would wait another second")
+    }
+
+    @Test
     fun `with no task starting for a while, a lag seen before holds nothing back`() {
         val pace = StartPace(target, window, stale)
         pace.taskStarted(500, 0)

@@ -54,6 +54,23 @@ class TimerDueTimeStoreTest {
     }
 
     @Test
+    fun `a task taken over from an expired lease reports no due time`() {
+        val url = if (TestStores.isPostgres) TestStores.newPgSchema() else StoreConfig.h2Memory("lease-due-" + UUID.randomUUID()).jdbcUrl
+        val user = if (TestStores.isPostgres) TestStores.pgUser else "sa"
+        JdbcHistoryStore(StoreConfig(url, user, "", 2)).use { store ->
+            store.startWorkflow(StartWorkflowRequest("default", "w", "T", "q", "run-w", null, WorkflowStarted("T", "w", "q", null, runId = "run-w"), 1_000))
+            // Leased for 1 ms of the database's clock, by a worker that then dies.
+            assertEquals(1_000L, store.pollWorkflowTasks("default", "q", "dead", 1, 1, 1_000).single().readyAt)
+            val deadline = System.nanoTime() + 10_000_000_000
+            var taken = store.pollWorkflowTasks("default", "q", "alive", 1, 10_000, 1_000)
+            while (taken.isEmpty() && System.nanoTime() < deadline) taken = store.pollWorkflowTasks("default", "q", "alive", 1, 10_000, 1_000)
+            val task = taken.single()
+            assertEquals(2L, task.token, "the second lease of the task")
+            assertEquals(null, task.readyAt, "its lateness is the dead worker's, not a queue's: no lag reported")
+        }
+    }
+
+    @Test
     fun `many runs' due timers are fired in two transactions, each run's timers together`() {
         val url = if (TestStores.isPostgres) TestStores.newPgSchema() else StoreConfig.h2Memory("timer-fire-" + UUID.randomUUID()).jdbcUrl
         val user = if (TestStores.isPostgres) TestStores.pgUser else "sa"

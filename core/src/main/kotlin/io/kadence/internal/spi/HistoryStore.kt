@@ -307,7 +307,7 @@ public data class WorkflowTaskLease(
     val inbox: List<InboxItem>,
     /** The run's whole history when the store has it at hand (a run it has just started); null: read it. */
     val history: List<io.kadence.history.HistoryEvent>? = null,
-    /** When the task became due (its visible time) on the engine clock, if the store knows it: the start of its wait. */
+    /** When the task became due (its visible time) on the engine clock: the start of its wait. Null when unknown, or for a task taken over from an expired lease (its lateness is the crash's, not a queue's). */
     val readyAt: Long? = null,
 )
 

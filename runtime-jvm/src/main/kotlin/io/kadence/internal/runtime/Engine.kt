@@ -150,7 +150,7 @@ internal class Engine(
      */
     fun isBehind(): Boolean = timersBehind || isLagging() || pollers.any { it.kind == TaskPoller.Kind.WORKFLOW && it.isBehind }
 
-    private val startPace = StartPace(LAG_TARGET_MILLIS, LAG_WINDOW_MILLIS, LAG_STALE_MILLIS)
+    private val startPace = StartPace(LAG_TARGET_MILLIS, LAG_WINDOW_MILLIS, LAG_STALE_MILLIS, ADMISSION_MAX_WAIT_MILLIS)
 
     /**
      * A workflow task of this instance that became due at [readyAt] (a fired timer: at its fire time)
@@ -186,7 +186,7 @@ internal class Engine(
         if (clock.isVirtual) return
         if (isBehind()) awaitCaughtUp()
         val turn = startPace.admit(clock.now())
-        if (turn > 0) kotlinx.coroutines.delay(turn.coerceAtMost(ADMISSION_MAX_WAIT_MILLIS))
+        if (turn > 0) kotlinx.coroutines.delay(turn)
     }
 
     private suspend fun awaitCaughtUp() {

@@ -16,6 +16,8 @@ internal class StartPace(
     private val targetMillis: Long,
     private val windowMillis: Long,
     private val staleMillis: Long,
+    /** The longest a start waits for its turn; a start that waits that long takes the turn it then gets. */
+    private val maxWaitMillis: Long = 1_000,
 ) {
     private var windowStart = Long.MIN_VALUE
     private var windowMin = Long.MAX_VALUE
@@ -67,7 +69,9 @@ internal class StartPace(
     fun admit(now: Long): Long {
         startsInWindow++
         if (rate.isInfinite() || now - lastReport >= staleMillis) return 0
-        val at = maxOf(now.toDouble(), nextStart)
+        // Turns are never booked past the longest wait: otherwise many waiting starts push the next turn
+        // ever further ahead, all wait the full second, and all go at once when it ends.
+        val at = maxOf(now.toDouble(), minOf(nextStart, (now + maxWaitMillis).toDouble()))
         nextStart = at + 1000.0 / rate
         return (at - now).toLong()
     }

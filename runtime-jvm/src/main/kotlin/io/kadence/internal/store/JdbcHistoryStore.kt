@@ -1002,7 +1002,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     // ---------------------------------------------------------------- workflow tasks
 
     override fun pollWorkflowTasks(namespace: String, taskQueue: String, owner: String, max: Int, leaseMillis: Long, now: Long): List<WorkflowTaskLease> = write {
-        val claimed = WorkflowTasks.select(WorkflowTasks.runId, WorkflowTasks.leaseToken, WorkflowTasks.visibleAt)
+        val claimed = WorkflowTasks.select(WorkflowTasks.runId, WorkflowTasks.leaseToken, WorkflowTasks.visibleAt, WorkflowTasks.leaseUntil)
             .where {
                 (WorkflowTasks.namespace eq namespace) and (WorkflowTasks.taskQueue eq taskQueue) and
                     (WorkflowTasks.visibleAt lessEq now) and
@@ -1011,7 +1011,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             .orderBy(WorkflowTasks.visibleAt)
             .limit(max)
             .forUpdate(ForUpdateOption.PostgreSQL.ForUpdate(ForUpdateOption.PostgreSQL.MODE.SKIP_LOCKED))
-            .map { Triple(it[WorkflowTasks.runId], it[WorkflowTasks.leaseToken] + 1, it[WorkflowTasks.visibleAt]) }
+            // A task taken over from an expired lease (its worker died) reports no due time: how late it
+            // starts measures the crash, not a queue standing here, and must not hold new starts back.
+            .map { Triple(it[WorkflowTasks.runId], it[WorkflowTasks.leaseToken] + 1, it[WorkflowTasks.visibleAt].takeIf { _ -> it[WorkflowTasks.leaseUntil] == null }) }
         claimed.mapNotNull { (id, token, visibleAt) ->
             val run = HotSql.readRun(jdbc, id)
             // The run's own workflow task timeout, when its start set one, is the lease; else the worker's.
