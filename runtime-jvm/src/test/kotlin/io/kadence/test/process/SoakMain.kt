@@ -104,6 +104,7 @@ fun main(args: Array<String>) = runBlocking {
             }
         })
     }.start()
+    if (args[1] == "h2") watchH2Sessions(jdbcUrl)
     println("READY")
     System.out.flush()
     for (n in 1..count) {
@@ -142,4 +143,31 @@ fun main(args: Array<String>) = runBlocking {
     println("ALL DONE")
     System.out.flush()
     Thread.sleep(Long.MAX_VALUE)
+}
+
+/**
+ * Prints, every 20 s, the H2 sessions of this process that hold uncommitted changes or wait for
+ * another session, so that a worker hung on a lock names the holder in the test's log.
+ */
+private fun watchH2Sessions(jdbcUrl: String) {
+    val c = DriverManager.getConnection(jdbcUrl, "sa", "")
+    Thread({
+        while (true) {
+            Thread.sleep(20_000)
+            try {
+                c.createStatement().executeQuery(
+                    "SELECT SESSION_ID, BLOCKER_ID, CONTAINS_UNCOMMITTED, SESSION_STATE, SLEEP_SINCE, EXECUTING_STATEMENT " +
+                        "FROM INFORMATION_SCHEMA.SESSIONS WHERE CONTAINS_UNCOMMITTED OR BLOCKER_ID IS NOT NULL",
+                ).use { rs ->
+                    while (rs.next()) {
+                        println("H2 SESSION ${rs.getInt(1)} blocker=${rs.getObject(2)} uncommitted=${rs.getBoolean(3)} state=${rs.getString(4)} " +
+                            "sleeping-since=${rs.getString(5)} statement=${rs.getString(6)?.take(120)}")
+                    }
+                }
+                System.out.flush()
+            } catch (e: java.sql.SQLException) {
+                println("H2 SESSION watch failed: $e")
+            }
+        }
+    }, "h2-session-watch").apply { isDaemon = true }.start()
 }
