@@ -22,6 +22,12 @@ public class KadenceClient internal constructor(private val engine: Engine) {
     /**
      * Starts a run of [definition] with [input]; returns once the start is durable. A duplicate
      * workflow id of an open run throws [io.kadence.failure.WorkflowAlreadyStartedException].
+     *
+     * When a worker of this instance polls the run's task queue for its type (with
+     * [io.kadence.worker.WorkerOptions.eagerDispatch], the default) and has a free slot, the run's
+     * first workflow task runs on the calling thread and commits with the start, so this returns
+     * once both are durable. That saves a commit and a hand-over per run; the workflow code runs up
+     * to its first wait (an activity, a timer) before this returns, which workflow code keeps short.
      */
     public suspend fun <I, O> start(
         definition: WorkflowDefinition<I, O>,
@@ -34,7 +40,10 @@ public class KadenceClient internal constructor(private val engine: Engine) {
         val request = startRequest(definition, input, o.id ?: UUID.randomUUID().toString(), o)
         engine.awaitAdmission()
         val result = withContext(Dispatchers.IO) {
-            engine.atClientTime { now -> engine.store.startWorkflow(request.copy(now = now)) }
+            engine.atClientTime { now ->
+                val at = request.copy(now = now)
+                engine.startWithFirstTask(at) ?: engine.store.startWorkflow(at)
+            }
         }
         return WorkflowHandle(engine, request.workflowId, result.runId, definition.outputType)
     }

@@ -42,6 +42,10 @@ public class WorkerOptions {
      * that creates them (a started workflow's first task, activities a workflow schedules, the task
      * that follows an activity's completion) instead of polling for them. Other processes still
      * get everything this worker has no free slot for. Turn it off to spread work only by polling.
+     *
+     * With it on, a start from this process's client runs the new run's first workflow task on the
+     * caller's thread and commits it with the start (see `KadenceClient.start`), when this worker
+     * runs the type and has a free slot.
      */
     public var eagerDispatch: Boolean = true
 

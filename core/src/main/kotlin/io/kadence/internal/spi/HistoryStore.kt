@@ -20,6 +20,19 @@ public interface HistoryStore : AutoCloseable {
     /** Creates a run, its first event and its first workflow task. */
     public fun startWorkflow(request: StartWorkflowRequest): StartResult
 
+    /**
+     * Starts a run as [startWorkflow] does and, in the same transaction, commits its first workflow
+     * task instead of storing it: [events], computed ahead by a local worker from the run's
+     * `WorkflowStarted` alone, which start at event 2. When the start finds a run instead of creating
+     * one (a retried request id, the id-conflict policy USE_EXISTING), nothing of [events] is recorded
+     * and the result says `created = false`.
+     */
+    public fun startWorkflowWithTask(
+        request: StartWorkflowRequest,
+        events: List<HistoryEvent>,
+        rejectedUpdates: Map<String, FailureInfo> = emptyMap(),
+    ): StartResult
+
     /** The run [runId], or the current run of [workflowId] when [runId] is null. */
     public fun findRun(namespace: String, workflowId: String, runId: String?): RunRecord?
 
@@ -180,8 +193,8 @@ public interface HistoryStore : AutoCloseable {
  */
 @InternalKadenceApi
 public interface EagerDispatch {
-    /** A free slot of a local worker of [taskQueue] for a workflow task, or null. */
-    public fun reserveWorkflowTask(namespace: String, taskQueue: String): EagerSlot<WorkflowTaskLease>? = null
+    /** A free slot of a local worker of [taskQueue] for a workflow task of run [runId], or null. */
+    public fun reserveWorkflowTask(namespace: String, taskQueue: String, runId: String): EagerSlot<WorkflowTaskLease>? = null
 
     /** A free slot of a local worker of [taskQueue] for an activity task, or null. */
     public fun reserveActivityTask(namespace: String, taskQueue: String): EagerSlot<ActivityTaskLease>? = null

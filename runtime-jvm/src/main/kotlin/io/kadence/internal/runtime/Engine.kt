@@ -124,6 +124,17 @@ internal class Engine(
     fun finishActivityWithTask(lease: ActivityTaskLease, outcome: io.kadence.history.EventAttributes): Boolean =
         workflowRunners.any { (runner, poller) -> poller.namespace == lease.namespace && runner.completeActivityWithTask(lease, outcome, poller) }
 
+    /**
+     * Starts [request]'s run with its first workflow task run ahead by a local worker of its task queue
+     * (see [WorkflowTaskRunner.startWithFirstTask]); null, with nothing recorded, when no local worker
+     * takes it.
+     */
+    fun startWithFirstTask(request: io.kadence.internal.spi.StartWorkflowRequest): io.kadence.internal.spi.StartResult? =
+        workflowRunners.firstNotNullOfOrNull { (runner, poller) ->
+            if (poller.namespace != request.namespace || poller.taskQueue != request.taskQueue) null
+            else runner.startWithFirstTask(request, poller)
+        }
+
     fun register(poller: TaskPoller<*>) { pollers += poller }
     fun unregister(poller: TaskPoller<*>) { pollers -= poller }
 
@@ -213,8 +224,14 @@ internal class Engine(
         pollers.forEach { if (it.kind == TaskPoller.Kind.ACTIVITY && it.taskQueue == taskQueue && it.namespace == namespace) it.wake() }
     }
 
-    override fun reserveWorkflowTask(namespace: String, taskQueue: String): EagerSlot<WorkflowTaskLease>? =
-        reserve(TaskPoller.Kind.WORKFLOW, namespace, taskQueue)
+    override fun reserveWorkflowTask(namespace: String, taskQueue: String, runId: String): EagerSlot<WorkflowTaskLease>? =
+        firstTasks[runId]?.slot ?: reserve(TaskPoller.Kind.WORKFLOW, namespace, taskQueue)
+
+    /**
+     * Runs being started alone while a local worker holds their first task (see [FirstTaskAttempt]): the
+     * start stores that task leased to it, through the attempt's slot.
+     */
+    val firstTasks = ConcurrentHashMap<String, FirstTaskAttempt>()
 
     override fun reserveActivityTask(namespace: String, taskQueue: String): EagerSlot<ActivityTaskLease>? =
         reserve(TaskPoller.Kind.ACTIVITY, namespace, taskQueue)

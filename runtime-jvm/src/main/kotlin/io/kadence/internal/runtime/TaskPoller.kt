@@ -97,15 +97,23 @@ internal class TaskPoller<T>(
         }
     }
 
-    /** Runs a task for which [tryReserve] took a slot. */
+    /** Runs a task for which [tryReserve] took a slot. If the poller stopped since, its lease expires and another worker takes it. */
     fun deliver(task: T) {
+        launchReserved { handle(task) }
+    }
+
+    /**
+     * Runs [block] on this poller's handler threads in a slot taken by [tryReserve], which it gives back
+     * when done; false (the slot given back, [block] not run) when the poller has stopped.
+     */
+    fun launchReserved(block: suspend () -> Unit): Boolean {
         val s = scope
         if (s == null) {
-            // Stopped since the reservation: the lease expires and another worker takes the task.
             release()
-            return
+            return false
         }
-        launchHandler(s, task)
+        launchInSlot(s, block)
+        return true
     }
 
     /** Gives back a slot taken by [tryReserve] that was not used. */
@@ -114,10 +122,10 @@ internal class TaskPoller<T>(
         if (before >= maxConcurrent) wakeSignal.signal()
     }
 
-    private fun launchHandler(scope: CoroutineScope, task: T) {
+    private fun launchInSlot(scope: CoroutineScope, block: suspend () -> Unit) {
         scope.launch(handlerContext) {
             try {
-                handle(task)
+                block()
             } finally {
                 release()
             }
@@ -178,7 +186,7 @@ internal class TaskPoller<T>(
                 continue
             }
             backoff = 1
-            for (t in tasks) launchHandler(scope, t)
+            for (t in tasks) launchInSlot(scope) { handle(t) }
         }
     }
 

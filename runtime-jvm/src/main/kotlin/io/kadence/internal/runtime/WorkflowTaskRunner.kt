@@ -4,7 +4,13 @@ import io.kadence.failure.IllegalWorkflowStateException
 import io.kadence.failure.StaleTaskException
 import io.kadence.internal.engine.WorkflowExecutor
 import io.kadence.history.EventAttributes
+import io.kadence.history.HistoryEvent
+import io.kadence.history.WorkflowStarted
 import io.kadence.internal.spi.ActivityTaskLease
+import io.kadence.internal.spi.RunRecord
+import io.kadence.internal.spi.RunStatus
+import io.kadence.internal.spi.StartResult
+import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.spi.WorkflowTaskLease
 import io.kadence.workflow.WorkflowDefinition
@@ -56,8 +62,15 @@ internal class WorkflowTaskRunner(
      */
     private val stuck = ConcurrentHashMap<String, Thread>()
 
-    fun handle(lease: WorkflowTaskLease) {
+    /**
+     * Runs workflow task [lease]. With [first], the lease is the one a start being committed will store
+     * ([FirstTaskAttempt]): the outcome goes to that start if it still waits, else the task goes on
+     * with the lease the start stored.
+     */
+    fun handle(lease: WorkflowTaskLease, first: FirstTaskAttempt? = null) {
         val run = lease.run
+        /** The stored lease the task runs under: not known yet for a first task run ahead of its start. */
+        var held: WorkflowTaskLease? = if (first == null) lease else null
         lease.readyAt?.let(engine::workflowTaskStarted)
         val definition = definitionOf(run.workflowType)
         if (definition == null) {
@@ -85,12 +98,23 @@ internal class WorkflowTaskRunner(
             val time = engine.clock.now()
             val events = executor.runTask(lease.inbox.map { it.attributes }, time, workerId)
             checkNotBlocked(thread, run.runId, run.workflowId)
-            runLocalActivities(executor, events, thread, run.workflowId, time, lease)
+            val locals = executor.takeLocalActivities()
+            if (first != null) {
+                if (locals.isEmpty() && first.offer(FirstTaskAttempt.Computed(events, executor, executor.rejectedUpdates.toMap()))) {
+                    executor = null // the start's caller has it now
+                    return
+                }
+                first.decline()
+                stopWatching(thread) // waiting for the start's commit is not workflow code
+                held = first.awaitStored() ?: return executor.destroy()
+            }
+            val stored = held!!
+            runLocalActivities(executor, events, thread, run.workflowId, time, stored, locals)
             // Cached before the commit: the run's next task may be handed to this worker eagerly as the
             // commit returns, and must find it. Taken out again when the commit does not happen.
             cache.put(executor)
             val completion = try {
-                engine.store.completeWorkflowTask(lease, events, lease.inbox.lastOrNull()?.seq ?: 0, engine.clock.now(), executor.rejectedUpdates.toMap())
+                engine.store.completeWorkflowTask(stored, events, stored.inbox.lastOrNull()?.seq ?: 0, engine.clock.now(), executor.rejectedUpdates.toMap())
             } catch (e: Throwable) {
                 cache.discard(run.runId)
                 throw e
@@ -112,7 +136,11 @@ internal class WorkflowTaskRunner(
             // An executor that failed mid-task is not kept (it may be in the cache already if the commit failed).
             cache.discard(run.runId)
             executor?.destroy()
-            fail(lease, describe(failure))
+            if (first != null && held == null) {
+                first.decline()
+                held = first.awaitStored()
+            }
+            held?.let { fail(it, describe(failure)) }
         } finally {
             stopWatching(thread)
             runningTasks.remove(thread)
@@ -179,6 +207,52 @@ internal class WorkflowTaskRunner(
     }
 
     /**
+     * Starts the run [request] asks for with its first workflow task run ahead, when this worker runs
+     * its type and [poller] has a free slot: the task runs on one of this worker's threads from the
+     * run's `WorkflowStarted` alone while the caller waits (a quarter of the deadlock timeout at most:
+     * workflow code that holds its thread longer is already suspect), and its outcome commits with the
+     * start in one transaction (one commit fewer per run). A task that is not done in time, runs local activities or fails is stored with the
+     * start leased to this worker, which goes on with it as with any task (see [FirstTaskAttempt]).
+     * Returns null, having done nothing, when this does not apply (a start delay, a type not
+     * registered here, a full or stopped worker); the caller then starts the run the normal way.
+     */
+    fun startWithFirstTask(request: StartWorkflowRequest, poller: TaskPoller<*>): StartResult? {
+        val started = request.started as? WorkflowStarted ?: return null
+        if (started.firstTaskDelayMillis != null || definitionOf(request.workflowType) == null) return null
+        if (!poller.tryReserve()) return null
+        val run = RunRecord(
+            namespace = request.namespace, runId = request.runId, workflowId = request.workflowId, workflowType = request.workflowType,
+            taskQueue = request.taskQueue, status = RunStatus.RUNNING, result = null, failure = null, nextEventId = 2,
+            startTime = request.now, closeTime = null, taskFailure = null, taskFailureCount = 0, taskTimeoutMillis = started.taskTimeoutMillis,
+        )
+        // Token 1 and this worker: the lease the start stores if it goes alone.
+        val attempt = FirstTaskAttempt(WorkflowTaskLease(run, 1, workerId, emptyList(), listOf(HistoryEvent(1, request.now, started))), leaseMillis)
+        if (!poller.launchReserved { handle(attempt.lease, attempt) }) return null
+        val computed = attempt.awaitComputed((deadlockMillis / 4).coerceAtLeast(1))
+        if (computed == null) {
+            engine.firstTasks[request.runId] = attempt
+            try {
+                return engine.store.startWorkflow(request)
+            } finally {
+                engine.firstTasks.remove(request.runId)
+                attempt.startEnded()
+            }
+        }
+        // Cached before the commit: the activity the task schedules may be handed to this process's
+        // worker as the commit returns, and its completion looks for the run here.
+        cache.put(computed.executor)
+        val result = try {
+            engine.store.startWorkflowWithTask(request, computed.events, computed.rejectedUpdates)
+        } catch (e: Throwable) {
+            cache.discard(request.runId)
+            throw e
+        }
+        // The start found a run it had already started (or one open under USE_EXISTING): this task never happened.
+        if (!result.created) cache.discard(request.runId) else logCommitted(request.workflowId, request.runId, computed.events)
+        return result
+    }
+
+    /**
      * Runs the local activities the task asked for (and those their outcomes lead to), appending to
      * [events] each recorded outcome and the commands the code issued after it. The task's lease is
      * extended meanwhile, so a long local activity does not hand the task to another worker.
@@ -186,8 +260,10 @@ internal class WorkflowTaskRunner(
     private fun runLocalActivities(
         executor: WorkflowExecutor, events: MutableList<io.kadence.history.HistoryEvent>, thread: Thread,
         workflowId: String, time: Long, lease: WorkflowTaskLease?,
+        /** The first batch, when the caller took it already. */
+        first: List<io.kadence.internal.engine.LocalActivityRequest> = executor.takeLocalActivities(),
     ) {
-        var batch = executor.takeLocalActivities()
+        var batch = first
         // The run's own workflow task timeout, when its start set one, is its tasks' lease.
         val taskLease = lease?.run?.taskTimeoutMillis ?: leaseMillis
         while (batch.isNotEmpty()) {

@@ -394,7 +394,31 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
     // ---------------------------------------------------------------- runs
 
     override fun startWorkflow(request: StartWorkflowRequest): StartResult =
-        writeGrouped("${'$'}{request.namespace}/${'$'}{request.workflowId}") { hints -> startRun(request, hints) }
+        writeGrouped(startKey(request)) { hints -> startRun(request, hints) }
+
+    /** The group-commit key of a start: its `current_runs` row, the first row it locks. */
+    private fun startKey(request: StartWorkflowRequest) = "${'$'}{request.namespace}/${'$'}{request.workflowId}"
+
+    override fun startWorkflowWithTask(request: StartWorkflowRequest, events: List<HistoryEvent>, rejectedUpdates: Map<String, FailureInfo>): StartResult =
+        writeGrouped(startKey(request)) { hints ->
+            require(events.firstOrNull()?.eventId == 2L) { "the first task's events must start at event 2 of run ${'$'}{request.runId}" }
+            require((request.started as WorkflowStarted).firstTaskDelayMillis == null) {
+                "run ${'$'}{request.runId} starts after a delay: its first task cannot be committed with the start"
+            }
+            val result = startRun(request, hints, firstTask = false)
+            if (!result.created) return@writeGrouped result
+            // Taken out: a task this one leaves behind must be leased from the run as the task leaves it.
+            val (run, _) = hints.createdRuns.remove(request.runId)!!
+            val encoded = EncodedEvents(events)
+            historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
+                terminateForHistoryLimit(lockOpenRun(run.runId)!!, over, request.now, hints)
+                return@writeGrouped result
+            }
+            val close = closeOf(events)
+            advanceRun(run.runId, run.nextEventId, encoded, close, request.now)
+            applyTask(run, 0, encoded, close, request.now, rejectedUpdates, hints)
+            result
+        }
 
     override fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long, requestId: String?) = write { hints ->
         val run = openRunOrThrow(namespace, workflowId, runId)
@@ -429,7 +453,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         result
     }
 
-    internal fun startRun(request: StartWorkflowRequest, hints: Hints): StartResult {
+    /** Starts a run for [request] (or finds the one it already started); [firstTask]: store the run's first workflow task. */
+    internal fun startRun(request: StartWorkflowRequest, hints: Hints, firstTask: Boolean = true): StartResult {
         val current = HotSql.lockCurrentRun(jdbc, request.namespace, request.workflowId)
         if (current != null) {
             val run = runRow(current)
@@ -457,7 +482,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         } else {
             HotSql.insertCurrentRun(jdbc, request.namespace, request.workflowId, request.runId)
         }
-        createRun(request.namespace, request.workflowId, request.runId, request.started as WorkflowStarted, request.requestId, request.now, hints)
+        createRun(request.namespace, request.workflowId, request.runId, request.started as WorkflowStarted, request.requestId, request.now, hints, firstTask)
         return StartResult(request.runId, created = true)
     }
 
@@ -697,8 +722,14 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         )
     }
 
-    /** Inserts a new run: its row, `WorkflowStarted` as event 1, its first workflow task and its deadline timer. */
-    private fun createRun(namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, now: Long, hints: Hints) {
+    /**
+     * Inserts a new run: its row, `WorkflowStarted` as event 1, its first workflow task (unless
+     * [firstTask] is false: the caller commits that task itself) and its deadline timer.
+     */
+    private fun createRun(
+        namespace: String, workflowId: String, runId: String, started: WorkflowStarted, requestId: String?, now: Long, hints: Hints,
+        firstTask: Boolean = true,
+    ) {
         val first = EncodedEvents(listOf(HistoryEvent(1, now, started)))
         insertRunRow(namespace, workflowId, runId, started, requestId, 2, first.bytes, now)
         appendEvents(runId, first)
@@ -706,8 +737,9 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             namespace = namespace, runId = runId, workflowId = workflowId, workflowType = started.workflowType,
             taskQueue = started.taskQueue, status = RunStatus.RUNNING, result = null, failure = null, nextEventId = 2,
             startTime = now, closeTime = null, taskFailure = null, taskFailureCount = 0, historyBytes = first.bytes,
+            taskTimeoutMillis = started.taskTimeoutMillis,
         ) to first.events[0]
-        insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints) { started.taskTimeoutMillis }
+        if (firstTask) insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints) { started.taskTimeoutMillis }
         insertRunDeadline(runId, started, now, hints)
     }
 
@@ -918,7 +950,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         /** The run's workflow task timeout when the caller knows it (null: look it up if the task is leased at once). */
         taskTimeout: () -> Long? = { runTaskTimeout(runId) },
     ) {
-        val slot = if (visibleAt <= now) eagerDispatch.reserveWorkflowTask(namespace, taskQueue) else null
+        val slot = if (visibleAt <= now) eagerDispatch.reserveWorkflowTask(namespace, taskQueue, runId) else null
         // A slot reserved here is given back if the insert fails (a killed connection): until it is in
         // the hints, nothing else would release it, and its poller would never be idle again.
         releasingOnFailure(slot) { insertWorkflowTaskRow(runId, namespace, taskQueue, visibleAt, token, slot, taskTimeout) }
