@@ -24,10 +24,11 @@ public class KadenceClient internal constructor(private val engine: Engine) {
      * workflow id of an open run throws [io.kadence.failure.WorkflowAlreadyStartedException].
      *
      * When a worker of this instance polls the run's task queue for its type (with
-     * [io.kadence.worker.WorkerOptions.eagerDispatch], the default) and has a free slot, the run's
-     * first workflow task runs on the calling thread and commits with the start, so this returns
-     * once both are durable. That saves a commit and a hand-over per run; the workflow code runs up
-     * to its first wait (an activity, a timer) before this returns, which workflow code keeps short.
+     * [io.kadence.worker.WorkerOptions.eagerDispatch], the default) and has a free slot, that worker
+     * runs the run's first workflow task (up to its first wait: an activity, a timer) while this
+     * waits, and the task commits with the start, so this returns once both are durable. It waits at
+     * most a quarter of the worker's deadlock timeout; a task that takes longer is stored with the
+     * start, leased to that worker, which finishes it.
      */
     public suspend fun <I, O> start(
         definition: WorkflowDefinition<I, O>,

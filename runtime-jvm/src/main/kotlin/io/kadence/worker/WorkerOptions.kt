@@ -43,9 +43,9 @@ public class WorkerOptions {
      * that follows an activity's completion) instead of polling for them. Other processes still
      * get everything this worker has no free slot for. Turn it off to spread work only by polling.
      *
-     * With it on, a start from this process's client runs the new run's first workflow task on the
-     * caller's thread and commits it with the start (see `KadenceClient.start`), when this worker
-     * runs the type and has a free slot.
+     * With it on, a start from this process's client has this worker run the new run's first
+     * workflow task while the start waits, and commits it with the start (see `KadenceClient.start`),
+     * when this worker runs the type and has a free slot.
      */
     public var eagerDispatch: Boolean = true
 

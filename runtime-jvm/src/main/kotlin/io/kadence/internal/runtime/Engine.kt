@@ -5,6 +5,8 @@ import io.kadence.internal.spi.HistoryStore
 import io.kadence.internal.spi.ActivityTaskLease
 import io.kadence.internal.spi.EagerDispatch
 import io.kadence.internal.spi.EagerSlot
+import io.kadence.internal.spi.StartResult
+import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.StoreListener
 import io.kadence.internal.spi.WorkflowTaskLease
 import kotlinx.coroutines.CompletableDeferred
@@ -129,7 +131,7 @@ internal class Engine(
      * (see [WorkflowTaskRunner.startWithFirstTask]); null, with nothing recorded, when no local worker
      * takes it.
      */
-    fun startWithFirstTask(request: io.kadence.internal.spi.StartWorkflowRequest): io.kadence.internal.spi.StartResult? =
+    fun startWithFirstTask(request: StartWorkflowRequest): StartResult? =
         workflowRunners.firstNotNullOfOrNull { (runner, poller) ->
             if (poller.namespace != request.namespace || poller.taskQueue != request.taskQueue) null
             else runner.startWithFirstTask(request, poller)

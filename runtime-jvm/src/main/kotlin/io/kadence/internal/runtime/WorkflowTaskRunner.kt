@@ -7,12 +7,11 @@ import io.kadence.history.EventAttributes
 import io.kadence.history.HistoryEvent
 import io.kadence.history.WorkflowStarted
 import io.kadence.internal.spi.ActivityTaskLease
-import io.kadence.internal.spi.RunRecord
-import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartResult
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.spi.WorkflowTaskLease
+import io.kadence.internal.store.newRunRecord
 import io.kadence.workflow.WorkflowDefinition
 import org.slf4j.LoggerFactory
 import java.util.concurrent.ConcurrentHashMap
@@ -211,8 +210,9 @@ internal class WorkflowTaskRunner(
      * its type and [poller] has a free slot: the task runs on one of this worker's threads from the
      * run's `WorkflowStarted` alone while the caller waits (a quarter of the deadlock timeout at most:
      * workflow code that holds its thread longer is already suspect), and its outcome commits with the
-     * start in one transaction (one commit fewer per run). A task that is not done in time, runs local activities or fails is stored with the
-     * start leased to this worker, which goes on with it as with any task (see [FirstTaskAttempt]).
+     * start in one transaction (one commit fewer per run). A task that is not done in time, runs local
+     * activities or fails is stored with the start leased to this worker, which goes on with it as
+     * with any task (see [FirstTaskAttempt]).
      * Returns null, having done nothing, when this does not apply (a start delay, a type not
      * registered here, a full or stopped worker); the caller then starts the run the normal way.
      */
@@ -220,11 +220,8 @@ internal class WorkflowTaskRunner(
         val started = request.started as? WorkflowStarted ?: return null
         if (started.firstTaskDelayMillis != null || definitionOf(request.workflowType) == null) return null
         if (!poller.tryReserve()) return null
-        val run = RunRecord(
-            namespace = request.namespace, runId = request.runId, workflowId = request.workflowId, workflowType = request.workflowType,
-            taskQueue = request.taskQueue, status = RunStatus.RUNNING, result = null, failure = null, nextEventId = 2,
-            startTime = request.now, closeTime = null, taskFailure = null, taskFailureCount = 0, taskTimeoutMillis = started.taskTimeoutMillis,
-        )
+        // Its history size is not needed: the store checks limits against the run it stores.
+        val run = newRunRecord(request.namespace, request.runId, request.workflowId, started, request.now, historyBytes = 0)
         // Token 1 and this worker: the lease the start stores if it goes alone.
         val attempt = FirstTaskAttempt(WorkflowTaskLease(run, 1, workerId, emptyList(), listOf(HistoryEvent(1, request.now, started))), leaseMillis)
         if (!poller.launchReserved { handle(attempt.lease, attempt) }) return null

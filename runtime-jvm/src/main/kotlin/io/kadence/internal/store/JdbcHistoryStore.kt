@@ -409,16 +409,29 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             if (!result.created) return@writeGrouped result
             // Taken out: a task this one leaves behind must be leased from the run as the task leaves it.
             val (run, _) = hints.createdRuns.remove(request.runId)!!
-            val encoded = EncodedEvents(events)
-            historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
-                terminateForHistoryLimit(lockOpenRun(run.runId)!!, over, request.now, hints)
-                return@writeGrouped result
-            }
-            val close = closeOf(events)
-            advanceRun(run.runId, run.nextEventId, encoded, close, request.now)
-            applyTask(run, 0, encoded, close, request.now, rejectedUpdates, hints)
+            commitTaskAhead(run, events, request.now, rejectedUpdates, hints)
             result
         }
+
+    /**
+     * Appends a workflow task that a local worker computed ahead, with no task row ([events], at
+     * [run]'s next event id), and applies it; or, when they would take the history past a limit,
+     * terminates the run instead after [beforeTerminating].
+     */
+    private fun commitTaskAhead(
+        run: RunRecord, events: List<HistoryEvent>, now: Long, rejectedUpdates: Map<String, FailureInfo>, hints: Hints,
+        beforeTerminating: () -> Unit = {},
+    ) {
+        val encoded = EncodedEvents(events)
+        historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
+            beforeTerminating()
+            terminateForHistoryLimit(lockOpenRun(run.runId)!!, over, now, hints)
+            return
+        }
+        val close = closeOf(events)
+        advanceRun(run.runId, run.nextEventId, encoded, close, now)
+        applyTask(run, 0, encoded, close, now, rejectedUpdates, hints)
+    }
 
     override fun signal(namespace: String, workflowId: String, runId: String?, name: String, input: String?, now: Long, requestId: String?) = write { hints ->
         val run = openRunOrThrow(namespace, workflowId, runId)
@@ -733,12 +746,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val first = EncodedEvents(listOf(HistoryEvent(1, now, started)))
         insertRunRow(namespace, workflowId, runId, started, requestId, 2, first.bytes, now)
         appendEvents(runId, first)
-        hints.createdRuns[runId] = RunRecord(
-            namespace = namespace, runId = runId, workflowId = workflowId, workflowType = started.workflowType,
-            taskQueue = started.taskQueue, status = RunStatus.RUNNING, result = null, failure = null, nextEventId = 2,
-            startTime = now, closeTime = null, taskFailure = null, taskFailureCount = 0, historyBytes = first.bytes,
-            taskTimeoutMillis = started.taskTimeoutMillis,
-        ) to first.events[0]
+        hints.createdRuns[runId] = newRunRecord(namespace, runId, workflowId, started, now, first.bytes) to first.events[0]
         if (firstTask) insertWorkflowTask(runId, namespace, started.taskQueue, now + (started.firstTaskDelayMillis ?: 0), now, 0, hints) { started.taskTimeoutMillis }
         insertRunDeadline(runId, started, now, hints)
     }
@@ -1232,15 +1240,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             addInput(run, outcome, now, hints)
             return@writeGrouped false
         }
-        val encoded = EncodedEvents(events)
-        historyOverLimit(run.namespace, events, encoded, run.historyBytes)?.let { over ->
-            addInput(run, outcome, now, hints)
-            terminateForHistoryLimit(lockOpenRun(run.runId)!!, over, now, hints)
-            return@writeGrouped true
-        }
-        val close = closeOf(events)
-        advanceRun(run.runId, run.nextEventId, encoded, close, now)
-        applyTask(run, 0, encoded, close, now, rejectedUpdates, hints)
+        // Over a history limit the outcome is kept as an input of the terminated run.
+        commitTaskAhead(run, events, now, rejectedUpdates, hints) { addInput(run, outcome, now, hints) }
         true
     }
 

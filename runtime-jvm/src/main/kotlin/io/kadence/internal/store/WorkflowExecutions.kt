@@ -1,6 +1,17 @@
 package io.kadence.internal.store
 
+import io.kadence.history.WorkflowStarted
+import io.kadence.internal.spi.RunRecord
+import io.kadence.internal.spi.RunStatus
 import org.jetbrains.exposed.v1.core.Table
+
+/** Run [runId] as a start stores it, before its first task: open, at event 2, its history [historyBytes] long. */
+internal fun newRunRecord(namespace: String, runId: String, workflowId: String, started: WorkflowStarted, now: Long, historyBytes: Long) = RunRecord(
+    namespace = namespace, runId = runId, workflowId = workflowId, workflowType = started.workflowType,
+    taskQueue = started.taskQueue, status = RunStatus.RUNNING, result = null, failure = null, nextEventId = 2,
+    startTime = now, closeTime = null, taskFailure = null, taskFailureCount = 0, historyBytes = historyBytes,
+    taskTimeoutMillis = started.taskTimeoutMillis,
+)
 
 internal object WorkflowExecutions : Table("workflow_executions") {
     val runId = varchar("run_id", 64)
