@@ -110,7 +110,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     init {
         if (config.jdbcUrl.startsWith("jdbc:h2:file:")) H2Recovery.finishCommittedLeftovers(dataSource)
-        migrate(dataSource)
+        migrate(dataSource, config.isPostgres)
         val guarded = ConnectionGuard(dataSource, StoreConfig.ISOLATION, dropZeroQueryTimeout = !config.isPostgres)
         db = Database.connect(guarded, databaseConfig = DatabaseConfig {
             defaultMaxAttempts = 3

@@ -59,11 +59,13 @@ internal class StoreConfig(
  * Applies the versioned schema migrations (Flyway, `db/kadence/V*__*.sql`). Kadence lives in the
  * application's own database, often in a schema that already has the application's tables: a schema
  * without Kadence's history table is baselined at version 0, so every Kadence migration still runs.
+ * The few settings that differ between the databases are placeholders (see V13).
  */
-internal fun migrate(dataSource: DataSource) {
+internal fun migrate(dataSource: DataSource, isPostgres: Boolean) {
     Flyway.configure()
         .dataSource(dataSource)
         .locations("classpath:db/kadence")
+        .placeholders(mapOf("identity_cache" to if (isPostgres) "1" else "1000"))
         .table("kadence_schema_history")
         .baselineOnMigrate(true)
         .baselineVersion("0")
