@@ -16,8 +16,8 @@ import java.sql.Types
  *
  * Under load these few statements are most of what the engine does, and building them with
  * Exposed's DSL cost more CPU than running them (quoting identifiers, assembling SQL text, boxing
- * arguments, wrapping results). Fixed text also lets the driver reuse its parsed or server-prepared
- * form on every connection (H2's per-session statement cache, PostgreSQL's prepared statements).
+ * arguments, wrapping results). Fixed text also lets each connection keep them prepared
+ * ([ReusedStatements]), so neither database parses them again.
  * The rest of the store keeps Exposed, where clarity matters more than microseconds. Column and
  * table names are those of the migrations; the Exposed table objects name the same columns.
  */
@@ -104,7 +104,7 @@ internal object HotSql {
             c.update(INSERT_EVENT, runId, e.eventId, e.attributes::class.simpleName ?: "Unknown", e.timestampMillis, bodies[0])
             return
         }
-        c.prepareStatement(INSERT_EVENT).use { s ->
+        ReusedStatements.use(c, INSERT_EVENT) { s ->
             for (i in events.indices) {
                 val e = events[i]
                 s.bind(runId, e.eventId, e.attributes::class.simpleName ?: "Unknown", e.timestampMillis, bodies[i])
@@ -124,7 +124,7 @@ internal object HotSql {
     )
 
     /** Inserts the task and returns its id. */
-    fun insertActivity(c: Connection, a: NewActivity): Long = c.prepareStatement(INSERT_ACTIVITY, arrayOf("task_id")).use { s ->
+    fun insertActivity(c: Connection, a: NewActivity): Long = ReusedStatements.use(c, INSERT_ACTIVITY, generatedKey = "task_id") { s ->
         val leased = a.leaseOwner != null
         s.bind(
             a.runId, a.seq, a.namespace, a.taskQueue, a.workflowId, a.workflowType, a.activityType, a.input, a.options, a.headers,
@@ -212,15 +212,16 @@ internal object HotSql {
         }
     }
 
-    private fun Connection.update(sql: String, vararg values: Any?): Int = prepareStatement(sql).use { s ->
+    private fun Connection.update(sql: String, vararg values: Any?): Int = ReusedStatements.use(this, sql) { s ->
         s.bind(*values)
         s.executeUpdate()
     }
 
     private inline fun <T> Connection.query(sql: String, vararg values: Any?, maxRows: Int = 0, read: (ResultSet) -> T): T =
-        prepareStatement(sql).use { s ->
+        ReusedStatements.use(this, sql) { s ->
             s.bind(*values)
-            if (maxRows > 0) s.maxRows = maxRows
+            // A kept statement remembers the last use's limit: set it every time (0 is none).
+            s.maxRows = maxRows
             s.executeQuery().use(read)
         }
 }
