@@ -2,6 +2,7 @@ package io.kadence.client
 
 import io.kadence.converter.Payloads
 import io.kadence.history.WorkflowStarted
+import io.kadence.internal.ids.RunIds
 import io.kadence.internal.runtime.Engine
 import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartWorkflowRequest
@@ -57,7 +58,7 @@ public class KadenceClient internal constructor(private val engine: Engine) {
 
     private fun <I> startRequest(definition: WorkflowDefinition<I, *>, input: I, workflowId: String, o: WorkflowStartOptions): StartWorkflowRequest {
         val payload = Payloads.encode(engine.converter, input, definition.inputType, "input of workflow '$workflowId'")
-        val runId = UUID.randomUUID().toString()
+        val runId = RunIds.next()
         val started = WorkflowStarted(
             workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,

@@ -7,6 +7,7 @@ import io.kadence.history.FailureInfo
 import io.kadence.history.WorkflowCancelRequested
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTerminated
+import io.kadence.internal.ids.RunIds
 import io.kadence.internal.spi.BackfillRange
 import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.ScheduleRecord
@@ -36,7 +37,6 @@ import org.jetbrains.exposed.v1.jdbc.select
 import org.jetbrains.exposed.v1.jdbc.selectAll
 import org.jetbrains.exposed.v1.jdbc.update
 import java.time.Instant
-import java.util.UUID
 
 /**
  * Schedules on the relational store, and the scheduler that acts on them. Every action is taken in
@@ -227,7 +227,7 @@ internal class JdbcScheduleStore(private val store: JdbcHistoryStore) : Schedule
         // A nominal time of the spec starts one workflow, whoever takes it (a second scheduler, a backfill
         // over a time that already ran, a retry); each trigger is an action of its own.
         val workflowId = if (item.source == "trigger") "${r.id}-$nominal-trigger-${state.actions + 1}" else "${r.id}-$nominal"
-        val runId = UUID.randomUUID().toString()
+        val runId = RunIds.next()
         val a = r.action
         val started = WorkflowStarted(
             workflowType = a.workflowType, workflowId = workflowId, taskQueue = a.taskQueue, input = a.input, namespace = r.namespace,
