@@ -2,7 +2,7 @@ package io.kadence.client
 
 import io.kadence.converter.Payloads
 import io.kadence.history.WorkflowStarted
-import io.kadence.internal.ids.RunIds
+import io.kadence.internal.ids.OrderedIds
 import io.kadence.internal.runtime.Engine
 import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartWorkflowRequest
@@ -39,7 +39,7 @@ public class KadenceClient internal constructor(private val engine: Engine) {
         val o = WorkflowStartOptions().apply(options)
         o.validate()
         inheritContext(o)
-        val request = startRequest(definition, input, o.id ?: UUID.randomUUID().toString(), o)
+        val request = startRequest(definition, input, o.id ?: OrderedIds.next(), o)
         engine.awaitAdmission()
         val result = withContext(Dispatchers.IO) {
             engine.atClientTime { now ->
@@ -58,7 +58,7 @@ public class KadenceClient internal constructor(private val engine: Engine) {
 
     private fun <I> startRequest(definition: WorkflowDefinition<I, *>, input: I, workflowId: String, o: WorkflowStartOptions): StartWorkflowRequest {
         val payload = Payloads.encode(engine.converter, input, definition.inputType, "input of workflow '$workflowId'")
-        val runId = RunIds.next()
+        val runId = OrderedIds.next()
         val started = WorkflowStarted(
             workflowType = definition.name, workflowId = workflowId, taskQueue = o.taskQueue, input = payload,
             namespace = engine.namespace, executionTimeoutMillis = o.executionTimeout?.inWholeMilliseconds,

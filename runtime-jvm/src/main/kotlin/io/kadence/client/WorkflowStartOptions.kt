@@ -6,7 +6,7 @@ import kotlin.time.Duration
 /** How to start a workflow run. Build it in the `start(def, input) { id = "…"; taskQueue = "…" }` block. */
 @io.kadence.KadenceDsl
 public class WorkflowStartOptions {
-    /** The workflow id: unique among open runs of the namespace. A random UUID when not set. */
+    /** The workflow id: unique among open runs of the namespace. A new UUID when not set (time-ordered, random below the time). */
     public var id: String? = null
 
     /** The task queue whose workers run the workflow. */

@@ -281,10 +281,10 @@ public class WorkflowExecutor(
 
     private fun continueAsNew(request: ContinueAsNewRequest) {
         // The new run's id is not fed back into workflow code and replay does not compare it, so it need
-        // not be deterministic; a fresh id (see RunIds) cannot collide with another run's.
+        // not be deterministic; a fresh id (see OrderedIds) cannot collide with another run's.
         commands.issue(
             io.kadence.history.WorkflowContinuedAsNew(
-                io.kadence.internal.ids.RunIds.next(), request.workflowType ?: info.workflowType,
+                io.kadence.internal.ids.OrderedIds.next(), request.workflowType ?: info.workflowType,
                 request.taskQueue ?: info.taskQueue, request.input, state.unreadSignals(),
             ),
         )

@@ -44,7 +44,7 @@ import io.kadence.history.WorkflowUpdateCompleted
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTerminated
 import io.kadence.history.WorkflowTimedOut
-import io.kadence.internal.ids.RunIds
+import io.kadence.internal.ids.OrderedIds
 import io.kadence.internal.spi.ActivityTaskLease
 import io.kadence.internal.spi.HistoryStore
 import io.kadence.internal.spi.EagerDispatch
@@ -553,7 +553,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             )
         }
         val started = prefix.first().attributes as WorkflowStarted
-        val newRunId = RunIds.next()
+        val newRunId = OrderedIds.next()
         CurrentRuns.update({ (CurrentRuns.namespace eq namespace) and (CurrentRuns.workflowId eq workflowId) }) { it[CurrentRuns.runId] = newRunId }
         val encodedPrefix = EncodedEvents(prefix)
         insertRunRow(namespace, workflowId, newRunId, started, null, prefix.size + 1L, encodedPrefix.bytes, now)
@@ -621,7 +621,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         val policy = previous.retryPolicy ?: return null
         val expiresAt = previous.executionExpiresAtMillis ?: previous.executionTimeoutMillis?.let { old.startTime + it }
         val at = RetryDecider.nextAttemptAt(policy, previous.attempt, failure, now, expiresAt) ?: return null
-        val newRunId = RunIds.next()
+        val newRunId = OrderedIds.next()
         val started = previous.copy(
             attempt = previous.attempt + 1, runId = newRunId, continuedFromRunId = old.runId,
             executionExpiresAtMillis = expiresAt, firstTaskDelayMillis = (at - now).takeIf { it > 0 },
@@ -651,7 +651,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
      */
     private fun startChildRun(parent: RunRecord, a: ChildWorkflowScheduled, now: Long, hints: Hints) {
         leaveOwnRun()
-        val childRunId = RunIds.next()
+        val childRunId = OrderedIds.next()
         val started = WorkflowStarted(
             a.workflowType, a.workflowId, a.taskQueue, a.input, parent.namespace, a.executionTimeoutMillis, a.runTimeoutMillis,
             headers = a.headers, runId = childRunId, parentWorkflowId = parent.workflowId, parentRunId = parent.runId,

@@ -7,7 +7,7 @@ import io.kadence.history.FailureInfo
 import io.kadence.history.WorkflowCancelRequested
 import io.kadence.history.WorkflowStarted
 import io.kadence.history.WorkflowTerminated
-import io.kadence.internal.ids.RunIds
+import io.kadence.internal.ids.OrderedIds
 import io.kadence.internal.spi.BackfillRange
 import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.ScheduleRecord
@@ -227,7 +227,7 @@ internal class JdbcScheduleStore(private val store: JdbcHistoryStore) : Schedule
         // A nominal time of the spec starts one workflow, whoever takes it (a second scheduler, a backfill
         // over a time that already ran, a retry); each trigger is an action of its own.
         val workflowId = if (item.source == "trigger") "${r.id}-$nominal-trigger-${state.actions + 1}" else "${r.id}-$nominal"
-        val runId = RunIds.next()
+        val runId = OrderedIds.next()
         val a = r.action
         val started = WorkflowStarted(
             workflowType = a.workflowType, workflowId = workflowId, taskQueue = a.taskQueue, input = a.input, namespace = r.namespace,
