@@ -6,6 +6,9 @@ import io.kadence.internal.spi.ActivityTaskLease
 import io.kadence.internal.spi.InboxItem
 import io.kadence.internal.spi.RunRecord
 import io.kadence.internal.spi.RunStatus
+import org.jetbrains.exposed.v1.core.Expression
+import org.jetbrains.exposed.v1.core.ResultRow
+import org.jetbrains.exposed.v1.jdbc.statements.jdbc.JdbcResult
 import java.sql.Connection
 import java.sql.PreparedStatement
 import java.sql.ResultSet
@@ -60,6 +63,20 @@ internal object HotSql {
 
     /** Locks the run's row and returns it, or null when there is no such run. */
     fun lockRun(c: Connection, runId: String): RunRecord? = c.query(LOCK_RUN, runId) { rs -> if (rs.next()) rs.toRunRecord() else null }
+
+    /** Every column of the Exposed table, by position in [LOCK_RUN_ROW]'s select list. */
+    private val RUN_ROW_FIELDS: Map<Expression<*>, Int> = WorkflowExecutions.columns.withIndex().associate { (i, column) -> column to i }
+    private val LOCK_RUN_ROW =
+        "SELECT ${WorkflowExecutions.columns.joinToString { it.name }} FROM workflow_executions WHERE run_id = ? FOR UPDATE"
+
+    /**
+     * [lockRun] for the store's Exposed code: the whole row, as the [ResultRow] a `selectAll().forUpdate()`
+     * gives. Built by Exposed, that statement's text is new to H2 each time (H2 never caches a
+     * `FOR UPDATE`), and timers, signals and workflow task completions each take this lock.
+     */
+    fun lockRunRow(c: Connection, runId: String): ResultRow? = c.query(LOCK_RUN_ROW, runId) { rs ->
+        if (rs.next()) ResultRow.create(JdbcResult(rs), RUN_ROW_FIELDS) else null
+    }
 
     fun readRun(c: Connection, runId: String): RunRecord? = c.query(READ_RUN, runId) { rs -> if (rs.next()) rs.toRunRecord() else null }
 

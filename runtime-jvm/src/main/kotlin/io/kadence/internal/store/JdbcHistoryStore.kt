@@ -798,10 +798,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         }
     }
 
-    internal fun runRow(runId: String, lock: Boolean = false): ResultRow? {
-        val q = WorkflowExecutions.selectAll().where { WorkflowExecutions.runId eq runId }
-        return (if (lock) q.forUpdate() else q).firstOrNull()
-    }
+    internal fun runRow(runId: String, lock: Boolean = false): ResultRow? =
+        if (lock) HotSql.lockRunRow(jdbc, runId) else WorkflowExecutions.selectAll().where { WorkflowExecutions.runId eq runId }.firstOrNull()
 
     private fun toRunRecord(r: ResultRow) = RunRecord(
         namespace = r[WorkflowExecutions.namespace],
