@@ -46,6 +46,9 @@ internal object HotSql {
         "schedule_to_close_deadline, cancel_requested, session_id, lease_owner, lease_until, attempt_deadline) " +
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, FALSE, ?, ?, $NOW + ?, $NOW + ?)"
 
+    private const val INSERT_INBOX = "INSERT INTO inbox (run_id, body, created_at) VALUES (?, ?, ?)"
+    private const val DELETE_TIMER = "DELETE FROM timers WHERE run_id = ? AND seq = ?"
+    private const val ANY_WORKFLOW_TASK = "SELECT 1 FROM workflow_tasks WHERE run_id = ?"
     private val DROP_RUN_WORK = listOf("workflow_tasks", "activity_tasks", "timers", "inbox", "signal_requests")
         .map { table -> "DELETE FROM $table WHERE run_id = ?" }
     private const val ANY_SESSION = "SELECT 1 FROM sessions WHERE run_id = ?"
@@ -98,6 +101,16 @@ internal object HotSql {
     fun hasPendingWork(c: Connection, runId: String): Boolean = c.query(PENDING_WORK, runId, runId, maxRows = 1) { it.next() }
 
     fun hasInbox(c: Connection, runId: String): Boolean = c.query(ANY_INBOX, runId, maxRows = 1) { it.next() }
+
+    /** Adds an input, already encoded, to the run's inbox. */
+    fun insertInbox(c: Connection, runId: String, body: String, now: Long) {
+        c.update(INSERT_INBOX, runId, body, now)
+    }
+
+    /** Deletes the run's timer [seq]; false when it was not there (fired or canceled already). */
+    fun deleteTimer(c: Connection, runId: String, seq: Long): Boolean = c.update(DELETE_TIMER, runId, seq) == 1
+
+    fun hasWorkflowTask(c: Connection, runId: String): Boolean = c.query(ANY_WORKFLOW_TASK, runId, maxRows = 1) { it.next() }
 
     fun inboxOf(c: Connection, runId: String): List<InboxItem> = c.query(INBOX_OF, runId) { rs ->
         val items = ArrayList<InboxItem>()

@@ -638,11 +638,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     /** Inserts an input into [runId]'s inbox without ensuring a task (the caller does). */
     internal fun insertInbox(runId: String, input: EventAttributes, now: Long) {
-        Inbox.insert {
-            it[Inbox.runId] = runId
-            it[body] = HistoryCodec.encodeAttributes(input)
-            it[createdAt] = now
-        }
+        HotSql.insertInbox(jdbc, runId, HistoryCodec.encodeAttributes(input), now)
     }
 
     /**
@@ -933,8 +929,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     private fun ensureWorkflowTask(run: RunRecord, now: Long, hints: Hints, dueAt: Long) {
         val id = run.runId
-        val exists = WorkflowTasks.select(WorkflowTasks.runId).where { WorkflowTasks.runId eq id }.any()
-        if (!exists) {
+        if (!HotSql.hasWorkflowTask(jdbc, id)) {
             insertWorkflowTask(id, run.namespace, run.taskQueue, dueAt, now, 0, hints) { run.taskTimeoutMillis }
         } else {
             // A run whose first task waits out a start delay (or a retry's back-off) starts now, as in Temporal.
@@ -1464,8 +1459,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             var fired = 0
             for ((id, seq, fireAt) in due) {
                 val run = lockOpenRun(id) ?: continue
-                val deleted = Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq seq) }
-                if (deleted != 1) continue
+                if (!HotSql.deleteTimer(jdbc, id, seq)) continue
                 if (seq == RUN_TIMEOUT_SEQ) {
                     val (timeoutType, which) = runTimeoutKind(startedEventOf(id), run[WorkflowExecutions.startTime])
                     val message = "workflow '${run[WorkflowExecutions.workflowId]}' (run $id) timed out: its $which passed"
