@@ -110,6 +110,7 @@ internal object HotSql {
     /** Deletes the run's timer [seq]; false when it was not there (fired or canceled already). */
     fun deleteTimer(c: Connection, runId: String, seq: Long): Boolean = c.update(DELETE_TIMER, runId, seq) == 1
 
+    /** True when the run has a workflow task, leased or not. */
     fun hasWorkflowTask(c: Connection, runId: String): Boolean = c.query(ANY_WORKFLOW_TASK, runId, maxRows = 1) { it.next() }
 
     fun inboxOf(c: Connection, runId: String): List<InboxItem> = c.query(INBOX_OF, runId) { rs ->

@@ -785,13 +785,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             it[runId] = c.newRunId
         }
         createRun(old.namespace, old.workflowId, c.newRunId, started, null, now, hints)
-        for (signal in c.signals) {
-            Inbox.insert {
-                it[runId] = c.newRunId
-                it[body] = HistoryCodec.encodeAttributes(signal)
-                it[createdAt] = now
-            }
-        }
+        for (signal in c.signals) insertInbox(c.newRunId, signal, now)
     }
 
     internal fun runRow(runId: String, lock: Boolean = false): ResultRow? =
@@ -1201,7 +1195,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
                     }
                     hints.timer(a.fireAtMillis)
                 }
-                is TimerCanceled -> Timers.deleteWhere { (Timers.runId eq id) and (Timers.seq eq a.seq) }
+                is TimerCanceled -> HotSql.deleteTimer(jdbc, id, a.seq)
                 is ActivityCancelRequested -> newInputs = requestActivityCancel(id, a.seq, now) || newInputs
                 is ChildWorkflowScheduled -> startChildRun(run, a, now, hints)
                 is ChildWorkflowCancelRequested -> cancelChild(id, a.seq, now, hints)
@@ -1296,11 +1290,7 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
             ?: return false
         if (row[ActivityTasks.leaseOwner] == null) {
             ActivityTasks.deleteWhere { ActivityTasks.taskId eq row[ActivityTasks.taskId] }
-            Inbox.insert {
-                it[Inbox.runId] = runId
-                it[body] = HistoryCodec.encodeAttributes(ActivityCanceled(seq))
-                it[createdAt] = now
-            }
+            insertInbox(runId, ActivityCanceled(seq), now)
             return true
         }
         ActivityTasks.update({ ActivityTasks.taskId eq row[ActivityTasks.taskId] }) { it[cancelRequested] = true }
