@@ -70,11 +70,14 @@ private fun probeTimers(sys: KadenceSystem, n: Int, callers: Int) {
     val t0 = System.nanoTime()
     val handles = (0 until n).map { pool.submit<Pending> { sys.startSleeper(1) } }.map { it.get() }
     val started = (System.nanoTime() - t0) / 1e9
-    val late = handles.map { h -> pool.submit<Long> { h.await() } }.map { it.get() }.sorted()
+    val inStartOrder = handles.map { h -> pool.submit<Long> { h.await() } }.map { it.get() }
     val all = (System.nanoTime() - t0) / 1e9
     pool.shutdown()
-    println("$n one-second sleepers, $callers callers: started in %.2f s, all done after %.2f s, lateness p50 %d ms, p99 %d ms, max %d ms, %.1f s CPU".format(
-        started, all, late[n / 2], late[n * 99 / 100], late.last(), (os.processCpuTime - cpu0) / 1e9))
+    val late = inStartOrder.sorted()
+    // The later half, started once the JIT has settled: the first sleepers fire while it still compiles.
+    val later = inStartOrder.subList(n / 2, n).sorted()
+    println("$n one-second sleepers, $callers callers: started in %.2f s, all done after %.2f s, lateness p50 %d ms, p99 %d ms, max %d ms, later half p99 %d ms, %.1f s CPU".format(
+        started, all, late[n / 2], late[n * 99 / 100], late.last(), later[later.size * 99 / 100], (os.processCpuTime - cpu0) / 1e9))
     sys.withJdbc { conn ->
         val latest = conn.createStatement().executeQuery(
             "SELECT run_id FROM workflow_executions ORDER BY CAST(result_payload AS BIGINT) DESC LIMIT 2",

@@ -13,8 +13,6 @@ import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.store.JdbcHistoryStore
-import io.kadence.internal.store.StoreConfig
-import java.util.UUID
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -26,9 +24,7 @@ import kotlin.test.assertTrue
  * (the fast path of a local worker that holds the run in memory), and its fallback.
  */
 class FusedCompletionStoreTest {
-    private fun openStore(): JdbcHistoryStore =
-        if (TestStores.isPostgres) JdbcHistoryStore(StoreConfig(TestStores.newPgSchema(), TestStores.pgUser, "", 2))
-        else JdbcHistoryStore(StoreConfig.h2Memory("fused-" + UUID.randomUUID(), 2))
+    private fun openStore(): JdbcHistoryStore = TestStores.openStore("fused")
 
     /** Starts run-1, records a task that schedules activity seq 1, and claims that activity. */
     private fun JdbcHistoryStore.activityInFlight(): ActivityTaskLease {

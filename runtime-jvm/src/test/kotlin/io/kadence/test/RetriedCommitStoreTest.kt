@@ -11,8 +11,6 @@ import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.store.JdbcHistoryStore
-import io.kadence.internal.store.StoreConfig
-import java.util.UUID
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -24,9 +22,7 @@ import kotlin.test.assertFalse
  * committed: the retry must change nothing.
  */
 class RetriedCommitStoreTest {
-    private fun openStore(): JdbcHistoryStore =
-        if (TestStores.isPostgres) JdbcHistoryStore(StoreConfig(TestStores.newPgSchema(), TestStores.pgUser, "", 2))
-        else JdbcHistoryStore(StoreConfig.h2Memory("retried-" + UUID.randomUUID(), 2))
+    private fun openStore(): JdbcHistoryStore = TestStores.openStore("retried")
 
     private fun start(runId: String) = StartWorkflowRequest(
         "default", "wf", "T", "q", runId, "request-1", WorkflowStarted("T", "wf", "q", null, runId = runId), 1_000,

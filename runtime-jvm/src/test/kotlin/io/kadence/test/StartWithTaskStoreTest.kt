@@ -10,8 +10,6 @@ import io.kadence.history.WorkflowTaskCompleted
 import io.kadence.internal.spi.RunStatus
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.store.JdbcHistoryStore
-import io.kadence.internal.store.StoreConfig
-import java.util.UUID
 import kotlin.test.Test
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
@@ -23,9 +21,7 @@ import kotlin.test.assertTrue
  * task ahead, from the start alone), and what it records when the start finds a run instead.
  */
 class StartWithTaskStoreTest {
-    private fun openStore(): JdbcHistoryStore =
-        if (TestStores.isPostgres) JdbcHistoryStore(StoreConfig(TestStores.newPgSchema(), TestStores.pgUser, "", 2))
-        else JdbcHistoryStore(StoreConfig.h2Memory("start-task-" + UUID.randomUUID(), 2))
+    private fun openStore(): JdbcHistoryStore = TestStores.openStore("start-task")
 
     private fun request(runId: String, requestId: String? = null, conflict: String = "FAIL") = StartWorkflowRequest(
         "default", "merged", "T", "q", runId, requestId, WorkflowStarted("T", "merged", "q", null, runId = runId), 1_000,

@@ -56,6 +56,11 @@ object TestStores {
         return TestKadence.create(url, user, "").also { HistoryCheckExtension.opened(url, user, it) }
     }
 
+    /** A bare store (no engine) on this run's database, with a pool of 2: a fresh schema, or an H2 memory database named [name]-<uuid>. */
+    internal fun openStore(name: String): io.kadence.internal.store.JdbcHistoryStore = io.kadence.internal.store.JdbcHistoryStore(
+        if (isPostgres) StoreConfig(newPgSchema(), pgUser, "", 2) else StoreConfig.h2Memory("$name-" + UUID.randomUUID(), 2),
+    )
+
     fun workerOptions(block: WorkerOptions.() -> Unit = {}): WorkerOptions = WorkerOptions().apply {
         workflowCacheSize = cacheSize
         block()

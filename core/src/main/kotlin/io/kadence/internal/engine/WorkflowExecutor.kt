@@ -81,6 +81,9 @@ public class WorkflowExecutor(
     /** Update requests this task rejected (update id → failure); they leave no trace in history. */
     public val rejectedUpdates: MutableMap<String, io.kadence.history.FailureInfo> = LinkedHashMap()
     internal lateinit var info: WorkflowInfo
+
+    /** The run's workflow id, once its `WorkflowStarted` is replayed (for messages about the run). */
+    public val workflowId: String get() = info.workflowId
     private var root: Deferred<Any?>? = null
     private var taskFailure: Throwable? = null
     private var cancelRequested = false

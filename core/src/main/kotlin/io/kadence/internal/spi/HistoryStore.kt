@@ -132,7 +132,27 @@ public interface HistoryStore : AutoCloseable {
     public fun heartbeatActivity(lease: ActivityTaskLease, details: String?): Boolean
 
     /** Fires timers due at [now]; returns how many fired. */
-    public fun fireDueTimers(now: Long, max: Int): Int
+    public fun fireDueTimers(now: Long, max: Int): Int = fireTimers(dueTimers(now, max), now)
+
+    /** Up to [max] timers due at [now], the earliest first. */
+    public fun dueTimers(now: Long, max: Int): List<DueTimer>
+
+    /** Fires [due] (from [dueTimers]); a timer fired or canceled meanwhile is skipped. Returns how many fired. */
+    public fun fireTimers(due: List<DueTimer>, now: Long): Int
+
+    /**
+     * Fires [timer] and, in the same transaction, commits the workflow task that consumed it:
+     * [events], computed ahead from the run held in memory, which start with the `TimerFired` at the
+     * run's next event id. Applies only when nothing else waits for the run (no workflow task, no
+     * other input) and the run is at that event id; otherwise the timer fires the ordinary way, as
+     * an input for a normal workflow task. See [TimerFiring].
+     */
+    public fun fireTimerWithTask(
+        timer: DueTimer,
+        events: List<HistoryEvent>,
+        now: Long,
+        rejectedUpdates: Map<String, FailureInfo> = emptyMap(),
+    ): TimerFiring
 
     /** Times out activity attempts whose lease expired and activities past their deadlines; returns how many. */
     public fun expireActivities(now: Long, max: Int): Int
@@ -356,6 +376,21 @@ public data class PendingActivityRecord(
 
 @InternalKadenceApi
 public data class PendingTimerRecord(val seq: Long, val fireAt: Long)
+
+/** A due timer: run [runId]'s timer [seq], due at [fireAt]; [isRunTimeout] for the engine's run-timeout timer. */
+public data class DueTimer(val runId: String, val seq: Long, val fireAt: Long, val isRunTimeout: Boolean)
+
+/** How [HistoryStore.fireTimerWithTask] ended. */
+public enum class TimerFiring {
+    /** Fired, with the task computed ahead committed. */
+    FUSED,
+
+    /** Fired the ordinary way (other work waits for the run, or it moved on): the task computed ahead is void. */
+    FIRED,
+
+    /** Not fired here: the timer was fired or canceled meanwhile, or the run is closed. */
+    GONE,
+}
 
 /** A namespace's stored settings. */
 @InternalKadenceApi

@@ -113,7 +113,7 @@ internal class Engine(
     fun definitionOf(type: String): io.kadence.workflow.WorkflowDefinition<Any?, Any?>? =
         definitions[type] ?: dynamicDefinitions.firstNotNullOfOrNull { it(type) }
 
-    /** Workflow workers of this instance, for the fused activity-completion path. */
+    /** Workflow workers of this instance, for the fused activity-completion and timer paths. */
     private val workflowRunners = CopyOnWriteArrayList<Pair<WorkflowTaskRunner, TaskPoller<*>>>()
 
     fun registerWorkflowRunner(runner: WorkflowTaskRunner, poller: TaskPoller<*>) { workflowRunners += runner to poller }
@@ -125,6 +125,44 @@ internal class Engine(
      */
     fun finishActivityWithTask(lease: ActivityTaskLease, outcome: io.kadence.history.EventAttributes): Boolean =
         workflowRunners.any { (runner, poller) -> poller.namespace == lease.namespace && runner.completeActivityWithTask(lease, outcome, poller) }
+
+    /**
+     * Fires [due] timers. A run with one timer due, held in a local worker's cache with a free slot,
+     * has its timer fired together with the workflow task that consumes it, run ahead by that worker
+     * ([WorkflowTaskRunner.fireTimerAhead]: one commit, no task row); the rest fire the ordinary way,
+     * in the timer service's own transactions. A timer handed over stays with its worker while it is
+     * in flight, for [TIMER_AHEAD_WAIT_MILLIS] at most (workflow code that holds its thread): then the
+     * next pass fires it the ordinary way, and the task run ahead finds it gone. Returns how many
+     * timers were fired or handed over.
+     */
+    fun fireTimers(due: List<io.kadence.internal.spi.DueTimer>, now: Long): Int {
+        if (due.isEmpty()) return 0
+        val nowNanos = System.nanoTime()
+        var handed = 0
+        val rest = ArrayList<io.kadence.internal.spi.DueTimer>()
+        for (timers in due.groupBy { it.runId }.values) {
+            // A run's several due timers go together into one ordinary transaction and one task.
+            val timer = timers.singleOrNull()?.takeUnless { it.isRunTimeout }
+            val since = timer?.let { timersAhead[it] }
+            if (since != null && nowNanos - since < TIMER_AHEAD_WAIT_MILLIS * 1_000_000) continue
+            val job = if (timer != null && since == null) workflowRunners.firstNotNullOfOrNull { (runner, poller) -> runner.fireTimerAhead(timer, poller) } else null
+            if (timer == null || job == null) {
+                rest += timers
+                continue
+            }
+            timersAhead[timer] = nowNanos
+            // Its commit (or giving up) wakes the timer service, which may be waiting on it.
+            job.invokeOnCompletion { timersAhead.remove(timer, nowNanos); timerWake.signal() }
+            handed++
+        }
+        return store.fireTimers(rest, now) + handed
+    }
+
+    /** Timers handed to a worker with their task run ahead and not yet done, with when they were handed over ([System.nanoTime]). */
+    private val timersAhead = ConcurrentHashMap<io.kadence.internal.spi.DueTimer, Long>()
+
+    /** True while timers handed to a worker are in flight: due in the store, yet taken care of. */
+    fun hasTimersAhead(): Boolean = timersAhead.isNotEmpty()
 
     /**
      * Starts [request]'s run with its first workflow task run ahead by a local worker of its task queue
@@ -280,3 +318,10 @@ private const val LAG_WINDOW_MILLIS = 100L
 
 /** With no workflow task starting for this long, a lag seen before no longer holds starts back. */
 private const val LAG_STALE_MILLIS = 200L
+
+/**
+ * How long a timer handed to a worker with its task run ahead is left to it: a quarter of the
+ * default deadlock timeout, as a start waits for its first task.
+ */
+private const val TIMER_AHEAD_WAIT_MILLIS = 250L
+

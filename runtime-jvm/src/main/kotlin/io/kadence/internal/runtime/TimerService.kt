@@ -54,8 +54,9 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         while (kotlinx.coroutines.currentCoroutineContext().isActive) {
             try {
                 val now = clock.now()
-                var worked = store.fireDueTimers(now, TIMER_BATCH)
-                engine.timersBehind = worked >= TIMER_BATCH
+                val due = store.dueTimers(now, TIMER_BATCH)
+                var worked = engine.fireTimers(due, now)
+                engine.timersBehind = due.size >= TIMER_BATCH
                 worked += store.expireActivities(now, 200)
                 worked += engine.sessionHosts.sweep(now)
                 worked += store.schedules.process(now, 100)
@@ -70,7 +71,11 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 } else {
                     val next = listOfNotNull(store.nextTimerDue(), store.schedules.nextCheck()).minOrNull()
                     val wait = if (next == null) leaseCheckMillis else (next - clock.now()).coerceIn(0, leaseCheckMillis)
-                    if (wait > 0) engine.timerWake.await(wait)
+                    when {
+                        wait > 0 -> engine.timerWake.await(wait)
+                        // What is due is in flight with workers (each wakes this loop when done): no spinning meanwhile.
+                        engine.hasTimersAhead() -> engine.timerWake.await(AHEAD_POLL_MILLIS)
+                    }
                 }
             } catch (e: kotlinx.coroutines.CancellationException) {
                 throw e
@@ -81,6 +86,9 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         }
     }
 }
+
+/** How long a pass waits at most when what is due is in flight with workers. */
+private const val AHEAD_POLL_MILLIS = 5L
 
 /** Due timers fired per transaction. */
 private const val TIMER_BATCH = 500

@@ -5,14 +5,18 @@ import io.kadence.failure.StaleTaskException
 import io.kadence.internal.engine.WorkflowExecutor
 import io.kadence.history.EventAttributes
 import io.kadence.history.HistoryEvent
+import io.kadence.history.TimerFired
 import io.kadence.history.WorkflowStarted
 import io.kadence.internal.spi.ActivityTaskLease
+import io.kadence.internal.spi.DueTimer
+import io.kadence.internal.spi.TimerFiring
 import io.kadence.internal.spi.StartResult
 import io.kadence.internal.spi.StartWorkflowRequest
 import io.kadence.internal.spi.TaskCompletion
 import io.kadence.internal.spi.WorkflowTaskLease
 import io.kadence.internal.store.newRunRecord
 import io.kadence.workflow.WorkflowDefinition
+import kotlinx.coroutines.CompletableDeferred
 import org.slf4j.LoggerFactory
 import java.util.concurrent.ConcurrentHashMap
 
@@ -171,25 +175,9 @@ internal class WorkflowTaskRunner(
             cache.put(executor)
             return false
         }
-        val thread = Thread.currentThread()
         try {
             val now = engine.clock.now()
-            val events = try {
-                running[thread] = System.nanoTime()
-                executor.runTask(listOf(outcome), now, workerId).also {
-                    checkNotBlocked(thread, lease.runId, lease.workflowId)
-                    runLocalActivities(executor, it, thread, lease.workflowId, now, null)
-                }
-            } catch (e: Throwable) {
-                if (e is Error && e !is StackOverflowError && e !is OutOfMemoryError && e !is AssertionError) throw e
-                // The executor is dropped; a normal task replays the run and records the failure if it recurs.
-                executor.destroy()
-                log.debug("fused workflow task of run {} failed in memory; falling back: {}", lease.runId, e.toString())
-                return false
-            } finally {
-                stopWatching(thread)
-                Thread.interrupted()
-            }
+            val events = runAhead(executor, outcome, lease.workflowId, now) ?: return false
             cache.put(executor)
             val fused = try {
                 engine.store.completeActivityWithTask(lease, outcome, events, now, executor.rejectedUpdates.toMap())
@@ -202,6 +190,83 @@ internal class WorkflowTaskRunner(
             return true
         } finally {
             poller.release()
+        }
+    }
+
+    /**
+     * Fires [timer] with the workflow task that consumes it (see
+     * [io.kadence.internal.spi.HistoryStore.fireTimerWithTask]) when its run is in this worker's
+     * cache and [poller] has a free slot: the task runs in that slot, and the returned deferred
+     * completes once it has committed (or given up). Null, having done nothing, when that does not
+     * apply; the caller then fires the timer the ordinary way. A task that fails in memory or whose
+     * commit fails leaves the timer due, and the timer service fires it the ordinary way next.
+     */
+    fun fireTimerAhead(timer: DueTimer, poller: TaskPoller<*>): CompletableDeferred<Unit>? {
+        val executor = cache.take(timer.runId) ?: return null
+        if (!poller.tryReserve()) {
+            cache.put(executor)
+            return null
+        }
+        val done = CompletableDeferred<Unit>()
+        val launched = poller.launchReserved {
+            try {
+                fireAhead(executor, timer)
+            } finally {
+                done.complete(Unit)
+            }
+        }
+        if (!launched) {
+            cache.put(executor)
+            return null
+        }
+        return done
+    }
+
+    private fun fireAhead(executor: WorkflowExecutor, timer: DueTimer) {
+        // Due at its fire time, like the task an ordinarily fired timer makes: admission control sees its lag.
+        engine.workflowTaskStarted(timer.fireAt)
+        val workflowId = executor.workflowId
+        val now = engine.clock.now()
+        val events = runAhead(executor, TimerFired(timer.seq), workflowId, now) ?: return
+        cache.put(executor)
+        val firing = try {
+            engine.store.fireTimerWithTask(timer, events, now, executor.rejectedUpdates.toMap())
+        } catch (e: Throwable) {
+            cache.discard(timer.runId)
+            log.debug("timer {} of '{}' (run {}) with its task run ahead did not commit; it fires the ordinary way: {}",
+                timer.seq, workflowId, timer.runId, e.toString())
+            return
+        }
+        // Not fused: the executor ran ahead of history (or the run moved on without it).
+        if (firing != TimerFiring.FUSED) {
+            cache.discard(timer.runId)
+            return
+        }
+        log.debug("fired timer {} of '{}' (run {}) with its workflow task run ahead", timer.seq, workflowId, timer.runId)
+        logCommitted(workflowId, timer.runId, events)
+    }
+
+    /**
+     * Runs [executor]'s next workflow task over [input] on this thread, ahead of history, with the
+     * local activities it asks for. Null, with the executor destroyed, when the task fails in memory:
+     * a normal task then replays the run and records the failure if it recurs.
+     */
+    private fun runAhead(executor: WorkflowExecutor, input: EventAttributes, workflowId: String, now: Long): MutableList<HistoryEvent>? {
+        val thread = Thread.currentThread()
+        return try {
+            running[thread] = System.nanoTime()
+            executor.runTask(listOf(input), now, workerId).also {
+                checkNotBlocked(thread, executor.runId, workflowId)
+                runLocalActivities(executor, it, thread, workflowId, now, null)
+            }
+        } catch (e: Throwable) {
+            if (e is Error && e !is StackOverflowError && e !is OutOfMemoryError && e !is AssertionError) throw e
+            executor.destroy()
+            log.debug("workflow task of run {} run ahead failed in memory; falling back: {}", executor.runId, e.toString())
+            null
+        } finally {
+            stopWatching(thread)
+            Thread.interrupted()
         }
     }
 

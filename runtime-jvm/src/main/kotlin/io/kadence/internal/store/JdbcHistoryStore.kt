@@ -49,6 +49,8 @@ import io.kadence.internal.spi.ActivityTaskLease
 import io.kadence.internal.spi.HistoryStore
 import io.kadence.internal.spi.EagerDispatch
 import io.kadence.internal.spi.EagerSlot
+import io.kadence.internal.spi.DueTimer
+import io.kadence.internal.spi.TimerFiring
 import io.kadence.internal.spi.InboxItem
 import io.kadence.internal.spi.PendingActivityRecord
 import io.kadence.internal.spi.PendingTimerRecord
@@ -1419,18 +1421,19 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
 
     // ---------------------------------------------------------------- timers and timeouts
 
-    override fun fireDueTimers(now: Long, max: Int): Int {
-        val due = read {
-            Timers.select(Timers.runId, Timers.seq, Timers.fireAt).where { Timers.fireAt lessEq now }
-                .orderBy(Timers.fireAt).limit(max).map { Triple(it[Timers.runId], it[Timers.seq], it[Timers.fireAt]) }
-        }
+    override fun dueTimers(now: Long, max: Int): List<DueTimer> = read {
+        Timers.select(Timers.runId, Timers.seq, Timers.fireAt).where { Timers.fireAt lessEq now }
+            .orderBy(Timers.fireAt).limit(max).map { DueTimer(it[Timers.runId], it[Timers.seq], it[Timers.fireAt], it[Timers.seq] == RUN_TIMEOUT_SEQ) }
+    }
+
+    override fun fireTimers(due: List<DueTimer>, now: Long): Int {
         if (due.isEmpty()) return 0
         // A run's timers stay in one transaction; with many due, two transactions fire them at once.
-        val runs = due.groupBy { it.first }.toSortedMap().values.toList()
-        if (runs.size < PARALLEL_FIRE_MIN) return fireTimers(runs.flatten(), now)
+        val runs = due.groupBy { it.runId }.toSortedMap().values.toList()
+        if (runs.size < PARALLEL_FIRE_MIN) return fireInOneTransaction(runs.flatten(), now)
         val second = runs.subList(runs.size / 2, runs.size).flatten()
-        val helper = java.util.concurrent.CompletableFuture.supplyAsync({ fireTimers(second, now) }, timerFiring)
-        val first = fireTimers(runs.subList(0, runs.size / 2).flatten(), now)
+        val helper = java.util.concurrent.CompletableFuture.supplyAsync({ fireInOneTransaction(second, now) }, timerFiring)
+        val first = fireInOneTransaction(runs.subList(0, runs.size / 2).flatten(), now)
         return first + try {
             helper.join()
         } catch (e: java.util.concurrent.CompletionException) {
@@ -1443,25 +1446,44 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         Thread(r, "kadence-timer-fire").apply { isDaemon = true }
     }
 
-    /** Fires [due] timers (run id, seq, fire time; sorted by run id) in one transaction. */
-    private fun fireTimers(due: List<Triple<String, Long, Long>>, now: Long): Int =
+    /** Fires [due] timers (sorted by run id) in one transaction. */
+    private fun fireInOneTransaction(due: List<DueTimer>, now: Long): Int =
         write { hints ->
             var fired = 0
-            for ((id, seq, fireAt) in due) {
+            for (timer in due) {
+                val id = timer.runId
                 val run = lockOpenRun(id) ?: continue
-                if (!HotSql.deleteTimer(jdbc, id, seq)) continue
-                if (seq == RUN_TIMEOUT_SEQ) {
+                if (!HotSql.deleteTimer(jdbc, id, timer.seq)) continue
+                if (timer.isRunTimeout) {
                     val (timeoutType, which) = runTimeoutKind(startedEventOf(id), run[WorkflowExecutions.startTime])
                     val message = "workflow '${run[WorkflowExecutions.workflowId]}' (run $id) timed out: its $which passed"
                     val failure = FailureInfo(message, "Timeout", FailureInfo.KIND_TIMEOUT, timeoutType = timeoutType)
                     closeByEngine(run, WorkflowTimedOut(timeoutType), RunStatus.TIMED_OUT, failure, now, hints, retry = true)
                 } else {
-                    addInput(run, TimerFired(seq), now, hints, dueAt = fireAt)
+                    addInput(run, TimerFired(timer.seq), now, hints, dueAt = timer.fireAt)
                 }
                 fired++
             }
             fired
         }
+
+    override fun fireTimerWithTask(
+        timer: DueTimer, events: List<HistoryEvent>, now: Long, rejectedUpdates: Map<String, FailureInfo>,
+    ): TimerFiring = writeGrouped(timer.runId) { hints ->
+        require(!timer.isRunTimeout) { "run ${timer.runId}: a run timeout closes the run; no workflow task consumes it" }
+        val run = HotSql.lockRun(jdbc, timer.runId)?.takeIf { it.status == RunStatus.RUNNING } ?: return@writeGrouped TimerFiring.GONE
+        if (!HotSql.deleteTimer(jdbc, timer.runId, timer.seq)) return@writeGrouped TimerFiring.GONE
+        val fired = TimerFired(timer.seq)
+        val alone = events.firstOrNull()?.eventId == run.nextEventId && !HotSql.hasPendingWork(jdbc, run.runId)
+        if (!alone) {
+            // Another task or input got there first: the timer fires as an input for a normal task.
+            addInput(run, fired, now, hints, dueAt = timer.fireAt)
+            return@writeGrouped TimerFiring.FIRED
+        }
+        // Over a history limit the fired timer is kept as an input of the terminated run.
+        commitTaskAhead(run, events, now, rejectedUpdates, hints) { addInput(run, fired, now, hints, dueAt = timer.fireAt) }
+        TimerFiring.FUSED
+    }
 
     /**
      * Which deadline a run's timeout timer stood for, as a timeout type and words for the message: the
