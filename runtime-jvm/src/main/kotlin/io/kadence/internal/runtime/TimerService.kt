@@ -18,6 +18,9 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
     private val log = LoggerFactory.getLogger(TimerService::class.java)
     private var job: Job? = null
 
+    /** When the last pass looked at expired activities, sessions, schedules and retention ([System.nanoTime]). */
+    private var lastHousekeeping = 0L
+
     @Synchronized
     fun start() {
         if (job != null) return
@@ -57,10 +60,18 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
                 val due = store.dueTimers(now, TIMER_BATCH)
                 var worked = engine.fireTimers(due, now)
                 engine.timersBehind = due.size >= TIMER_BATCH
-                worked += store.expireActivities(now, 200)
-                worked += engine.sessionHosts.sweep(now)
-                worked += store.schedules.process(now, 100)
-                worked += engine.purgeIfDue(now)
+                // While timers keep falling due (or are in flight with workers) the loop goes round every
+                // few milliseconds; the rest (a query or more each, with deadlines that are not that tight)
+                // is then looked at every HOUSEKEEPING_MILLIS. Under the virtual clock, every pass.
+                val nanos = System.nanoTime()
+                val busy = worked > 0 || engine.hasTimersAhead()
+                if (!busy || clock is VirtualClock || nanos - lastHousekeeping >= HOUSEKEEPING_MILLIS * 1_000_000) {
+                    lastHousekeeping = nanos
+                    worked += store.expireActivities(now, 200)
+                    worked += engine.sessionHosts.sweep(now)
+                    worked += store.schedules.process(now, 100)
+                    worked += engine.purgeIfDue(now)
+                }
                 if (worked > 0) continue
                 if (clock is VirtualClock) {
                     if (clock.held) { engine.timerWake.await(5); continue }
@@ -86,6 +97,9 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
         }
     }
 }
+
+/** How often expired activities, sessions, schedules and retention are looked at at most while timers keep falling due. */
+private const val HOUSEKEEPING_MILLIS = 20L
 
 /** How long a pass waits at most when what is due is in flight with workers. */
 private const val AHEAD_POLL_MILLIS = 5L
