@@ -19,7 +19,7 @@ internal class TimerService(private val engine: Engine, private val leaseCheckMi
     private var job: Job? = null
 
     /** When the last pass looked at expired activities, sessions, schedules and retention ([System.nanoTime]). */
-    private var lastHousekeeping = 0L
+    private var lastHousekeeping = System.nanoTime() - HOUSEKEEPING_MILLIS * 1_000_000
 
     @Synchronized
     fun start() {

@@ -62,6 +62,7 @@ class KillSoakTest {
         val workers = if (TestStores.isPostgres) 2 else 1
         var kills = 0
         var starts = 0
+        var stalled: AssertionError? = null
         // In a soak, another batch of workflows follows each finished one until the time is up.
         var target = count
         fun start(slot: Int): ChildJvm =
@@ -89,7 +90,13 @@ class KillSoakTest {
                 }
                 if (kills >= maxKills || !timeLeft) {
                     // Enough kills: let the work finish (the store is checked with no worker running).
-                    running[0].awaitLine(240.seconds, "ALL DONE") { it == "ALL DONE" }
+                    try {
+                        running[0].awaitLine(240.seconds, "ALL DONE") { it == "ALL DONE" }
+                    } catch (e: AssertionError) {
+                        // The store is checked all the same, so that the log names the workflows that stalled
+                        // in a live worker and shows where their histories stopped.
+                        stalled = e
+                    }
                     break
                 }
                 val victim = random.nextInt(workers)
@@ -112,6 +119,7 @@ class KillSoakTest {
             "RESULT\treliability\tkill-9\tcorrupted\t${report.corrupted.size}\tcount",
         )
         lines.forEach(::println)
+        stalled?.let { throw AssertionError("${it.message}\nworkflows not done with their expected result: ${report.lost}", it) }
         assertEquals(emptyList(), report.lost, "workflows without their expected result")
         assertEquals(emptyList(), report.duplicated, "activities run again after their completion was recorded")
         assertEquals(emptyList(), report.corrupted, "histories that break an invariant or do not replay")
