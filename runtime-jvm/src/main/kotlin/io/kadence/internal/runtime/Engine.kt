@@ -143,11 +143,19 @@ internal class Engine(
         for (timers in due.groupBy { it.runId }.values) {
             // A run's several due timers go together into one ordinary transaction and one task.
             val timer = timers.singleOrNull()?.takeUnless { it.isRunTimeout }
-            val since = timer?.let { timersAhead[it] }
-            if (since != null && nowNanos - since < TIMER_AHEAD_WAIT_MILLIS * 1_000_000) continue
-            val job = if (timer != null && since == null) workflowRunners.firstNotNullOfOrNull { (runner, poller) -> runner.fireTimerAhead(timer, poller) } else null
-            if (timer == null || job == null) {
+            if (timer == null) {
                 rest += timers
+                continue
+            }
+            val since = timersAhead[timer]
+            if (since != null) {
+                // Still with its worker, unless held past the wait: then it fires the ordinary way.
+                if (nowNanos - since >= TIMER_AHEAD_WAIT_MILLIS * 1_000_000) rest += timer
+                continue
+            }
+            val job = workflowRunners.firstNotNullOfOrNull { (runner, poller) -> runner.fireTimerAhead(timer, poller) }
+            if (job == null) {
+                rest += timer
                 continue
             }
             timersAhead[timer] = nowNanos

@@ -1223,16 +1223,28 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         now: Long,
         rejectedUpdates: Map<String, FailureInfo>,
     ): Boolean = writeGrouped(lease.runId) { hints ->
-        val run = finishActivityLocked(lease)
+        commitAheadOrAsInput(finishActivityLocked(lease), outcome, events, now, now, rejectedUpdates, hints)
+    }
+
+    /**
+     * The second half of a combined commit, once [input] (an activity's outcome, a fired timer) is
+     * taken from where it waited: commits the task a local worker computed ahead over it ([events])
+     * when nothing else waits for [run] and the run is still at the event id the task started from,
+     * and returns true. Otherwise another task or input got there first, and [input] only joins the
+     * run's inbox for a normal task (due at [dueAt]); false. Over a history limit the run is
+     * terminated, with [input] kept as its input.
+     */
+    private fun commitAheadOrAsInput(
+        run: RunRecord, input: EventAttributes, events: List<HistoryEvent>, now: Long, dueAt: Long,
+        rejectedUpdates: Map<String, FailureInfo>, hints: Hints,
+    ): Boolean {
         val alone = events.firstOrNull()?.eventId == run.nextEventId && !HotSql.hasPendingWork(jdbc, run.runId)
         if (!alone) {
-            // Another task or input got there first: the outcome waits for a normal task.
-            addInput(run, outcome, now, hints)
-            return@writeGrouped false
+            addInput(run, input, now, hints, dueAt)
+            return false
         }
-        // Over a history limit the outcome is kept as an input of the terminated run.
-        commitTaskAhead(run, events, now, rejectedUpdates, hints) { addInput(run, outcome, now, hints) }
-        true
+        commitTaskAhead(run, events, now, rejectedUpdates, hints) { addInput(run, input, now, hints, dueAt) }
+        return true
     }
 
     override fun extendWorkflowTaskLease(lease: WorkflowTaskLease, leaseMillis: Long): Boolean = write {
@@ -1473,16 +1485,8 @@ internal class JdbcHistoryStore(private val config: StoreConfig) : HistoryStore 
         require(!timer.isRunTimeout) { "run ${timer.runId}: a run timeout closes the run; no workflow task consumes it" }
         val run = HotSql.lockRun(jdbc, timer.runId)?.takeIf { it.status == RunStatus.RUNNING } ?: return@writeGrouped TimerFiring.GONE
         if (!HotSql.deleteTimer(jdbc, timer.runId, timer.seq)) return@writeGrouped TimerFiring.GONE
-        val fired = TimerFired(timer.seq)
-        val alone = events.firstOrNull()?.eventId == run.nextEventId && !HotSql.hasPendingWork(jdbc, run.runId)
-        if (!alone) {
-            // Another task or input got there first: the timer fires as an input for a normal task.
-            addInput(run, fired, now, hints, dueAt = timer.fireAt)
-            return@writeGrouped TimerFiring.FIRED
-        }
-        // Over a history limit the fired timer is kept as an input of the terminated run.
-        commitTaskAhead(run, events, now, rejectedUpdates, hints) { addInput(run, fired, now, hints, dueAt = timer.fireAt) }
-        TimerFiring.FUSED
+        val fused = commitAheadOrAsInput(run, TimerFired(timer.seq), events, now, timer.fireAt, rejectedUpdates, hints)
+        if (fused) TimerFiring.FUSED else TimerFiring.FIRED
     }
 
     /**
